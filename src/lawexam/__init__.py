@@ -1,6 +1,7 @@
 """LawExam — 无纸化学法用法及考试平台."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ __version__ = "0.1.0"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    instance_path = Path((config or {}).get("INSTANCE_PATH", DEFAULT_INSTANCE))
+    instance_path = Path((config or {}).get("INSTANCE_PATH")
+                         or os.environ.get("LAWEXAM_INSTANCE_PATH") or DEFAULT_INSTANCE)
     app = Flask(
         __name__,
         instance_path=str(instance_path),

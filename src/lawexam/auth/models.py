@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 from typing import Optional
 
@@ -136,8 +135,6 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Part of the login cookie: rotating it ends every session of this person at once.
-    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
@@ -156,8 +153,11 @@ class User(db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    # The server-side session this object was loaded for (see LoginSession); not a column.
+    login_key: str = ""
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.login_key}"
 
     @property
     def categories(self) -> set[Category]:
@@ -197,3 +197,19 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. The cookie names a row here, so signing out, a password change or
+    deactivation ends the session on the server, and a replayed cookie is worthless."""
+
+    __tablename__ = "login_sessions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    client_address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+
+    user: Mapped[User] = relationship()

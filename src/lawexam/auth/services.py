@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from lawexam.audit import services as audit
-from lawexam.auth.models import LoginThrottle, User
+from lawexam.auth.models import LoginSession, LoginThrottle, User
 from lawexam.auth.passwords import (
     hash_password,
     needs_rehash,
@@ -136,13 +136,30 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.password_changed_at = utcnow()
-    end_all_sessions(user)
+    end_all_sessions(user, keep=user.login_key)
     audit.record("auth.password_changed", object_type="user", object_id=user.id, actor=user)
     db.session.flush()
 
 
-def end_all_sessions(user: User) -> None:
-    user.session_token = secrets.token_hex(16)
+def start_session(user: User, address: str, user_agent: str) -> str:
+    """Record a signed-in browser and return the key its cookie will carry."""
+    key = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(key=key, user_id=user.id, client_address=address[:64],
+                                user_agent=user_agent[:255]))
+    db.session.flush()
+    user.login_key = key
+    return key
+
+
+def end_session(key: str) -> None:
+    db.session.execute(delete(LoginSession).where(LoginSession.key == key))
+
+
+def end_all_sessions(user: User, keep: str | None = None) -> None:
+    query = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep:
+        query = query.where(LoginSession.key != keep)
+    db.session.execute(query)
 
 
 def reset_password(user: User) -> str:
@@ -157,11 +174,26 @@ def reset_password(user: User) -> str:
     return password
 
 
+# Writing last_seen_at on every request would turn each page view (and each autosave) into
+# a write; once every few minutes is enough to tell stale sessions apart.
+_TOUCH_EVERY = timedelta(minutes=5)
+
+
 def load_user_from_cookie(user_id: str) -> User | None:
-    ident, _sep, token = user_id.partition(":")
-    if not ident.isdigit() or not token:
+    ident, _sep, key = user_id.partition(":")
+    if not ident.isdigit() or not key:
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+    row = db.session.execute(
+        select(LoginSession, User).join(User, LoginSession.user_id == User.id)
+        .where(LoginSession.key == key, User.id == int(ident))).first()
+    if row is None:
         return None
+    login, user = row
+    now = utcnow()
+    if not user.active or now - login.created_at > current_app.permanent_session_lifetime:
+        return None
+    if now - login.last_seen_at > _TOUCH_EVERY:
+        login.last_seen_at = now
+        db.session.commit()
+    user.login_key = key
     return user

@@ -35,6 +35,7 @@ def login() -> str | Response:
             db.session.commit()  # keep the failure count
             form.password.errors.append(error.message)
         else:
+            services.start_session(user, request.remote_addr or "", request.user_agent.string)
             db.session.commit()
             session.clear()
             login_user(user)
@@ -47,6 +48,7 @@ def login() -> str | Response:
 @login_required
 def logout() -> Response:
     audit.record("auth.logout", object_type="user", object_id=current_user.id)
+    services.end_session(current_user.login_key)
     db.session.commit()
     logout_user()
     session.clear()
@@ -67,8 +69,6 @@ def change_password() -> str | Response:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
             db.session.commit()
-            # The token rotated, which ended every other session; keep this one.
-            login_user(user)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form,

@@ -1,15 +1,15 @@
-"""people, org units, roles, audit log, staged uploads
+"""people, org units, roles, sessions, audit log, staged uploads
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 23:57:40.187485
+Create Date: 2026-11-28 00:02:54.197959
 
 """
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 
 import lawexam.db
+from sqlalchemy.dialects import mysql
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -52,7 +52,6 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('must_change_password', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('session_token', sa.String(length=32), nullable=False),
     sa.Column('created_at', lawexam.db.UTCDateTime(), nullable=False),
     sa.Column('last_login_at', lawexam.db.UTCDateTime(), nullable=True),
     sa.Column('password_changed_at', lawexam.db.UTCDateTime(), nullable=True),
@@ -83,6 +82,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_entries_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_object_type'), ['object_type'], unique=False)
+
+    op.create_table('login_sessions',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', lawexam.db.UTCDateTime(), nullable=False),
+    sa.Column('last_seen_at', lawexam.db.UTCDateTime(), nullable=False),
+    sa.Column('client_address', sa.String(length=64), nullable=False),
+    sa.Column('user_agent', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_login_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_login_sessions'))
+    )
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_sessions_user_id'), ['user_id'], unique=False)
 
     op.create_table('staged_uploads',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -116,6 +128,10 @@ def downgrade():
     op.drop_table('user_roles')
     op.drop_table('user_categories')
     op.drop_table('staged_uploads')
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
+
+    op.drop_table('login_sessions')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entries_object_type'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_at'))
