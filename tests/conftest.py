@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from lawexam import create_app
@@ -138,14 +138,28 @@ def _make_app(url: str, instance: Path, **extra: object) -> Flask:
 
 
 def _empty_all_tables() -> None:
-    # MariaDB checks a self-referencing foreign key row by row within one DELETE.
-    mysql = db.engine.dialect.name == "mysql"
-    if mysql:
-        db.session.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
-    for table in reversed(db.metadata.sorted_tables):
+    """Empty every table between tests, whatever the foreign keys (some tables point at each
+    other, e.g. a question and its current version)."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    dialect = db.engine.dialect.name
+    db.session.commit()
+    if dialect == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        return
+    switch = {"sqlite": ("PRAGMA foreign_keys=OFF", "PRAGMA foreign_keys=ON"),
+              "mysql": ("SET FOREIGN_KEY_CHECKS=0", "SET FOREIGN_KEY_CHECKS=1")}[dialect]
+    connection = db.session.connection()
+    connection.exec_driver_sql(switch[0])
+    if dialect == "sqlite":
+        db.session.commit()  # the pragma only takes effect outside a transaction
+        connection = db.session.connection()
+        connection.exec_driver_sql(switch[0])
+    for table in tables:
         db.session.execute(table.delete())
-    if mysql:
-        db.session.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
+    db.session.commit()
+    db.session.connection().exec_driver_sql(switch[1])
     db.session.commit()
 
 
@@ -162,10 +176,13 @@ class IsolatedClient(FlaskClient):
     read would otherwise keep showing the test an old snapshot)."""
 
     def open(self, *args: object, **kwargs: object):  # type: ignore[override]
-        db.session.commit()
+        in_test_context = has_app_context()  # False in a test's worker threads
+        if in_test_context:
+            db.session.commit()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
-        db.session.commit()
+        if in_test_context:
+            db.session.commit()
         return response
 
 

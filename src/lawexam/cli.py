@@ -44,10 +44,14 @@ def demo_command(if_empty: bool) -> None:
             _print_logins(DEMO_PASSWORD)
             return
         fail("数据库已有数据；演示数据只能加载到空数据库。")
+    from lawexam.questions.seed import load_seed_bank
+
     summary = build_demo_town()
+    seeded = load_seed_bank()
     db.session.commit()
     click.echo(f"已加载演示镇：{summary.units} 个单位，{summary.people} 人"
                f"（执法人员 {summary.enforcement} 人，法律明白人 {summary.legal_literate} 人）。")
+    click.echo(f"已加载种子题库：{seeded.created} 道题。")
     _print_logins(DEMO_PASSWORD)
 
 
@@ -147,5 +151,8 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (demo_command, users_group, serve_command):
+    from lawexam.exams.cli import exams_group
+    from lawexam.questions.cli import questions_group
+
+    for command in (demo_command, users_group, questions_group, exams_group, serve_command):
         app.cli.add_command(command)

@@ -67,7 +67,6 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "LAWEXAM_LOCALES": ("zh_CN", "en"),
         "LAWEXAM_TIMEZONE": os.environ.get("LAWEXAM_TIMEZONE", "Asia/Shanghai"),
         "LAWEXAM_TOWN_NAME": os.environ.get("LAWEXAM_TOWN_NAME", ""),
-        "LAWEXAM_REDIS_URL": os.environ.get("LAWEXAM_REDIS_URL", ""),
         "LAWEXAM_LOCKOUT_ACCOUNT_FAILURES": int(os.environ.get("LAWEXAM_LOCKOUT_ACCOUNT_FAILURES", "5")),
         "LAWEXAM_LOCKOUT_ADDRESS_FAILURES": int(os.environ.get("LAWEXAM_LOCKOUT_ADDRESS_FAILURES", "20")),
         "LAWEXAM_LOCKOUT_MINUTES": int(os.environ.get("LAWEXAM_LOCKOUT_MINUTES", "15")),

@@ -52,4 +52,8 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
 def engine_options_for(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
-    return {"pool_pre_ping": True, "pool_recycle": 1800}
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800}
+    if url.startswith(("mysql", "mariadb")):
+        # PostgreSQL's default; MariaDB's repeatable read would show a request stale rows.
+        options["isolation_level"] = "READ COMMITTED"
+    return options

@@ -78,16 +78,21 @@ def _register_models() -> None:
     # Importing registers every table with the metadata (needed by Alembic and tests).
     import lawexam.audit.models  # noqa: F401
     import lawexam.auth.models  # noqa: F401
+    import lawexam.exams.models  # noqa: F401
+    import lawexam.questions.models  # noqa: F401
     import lawexam.staging  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from lawexam.audit.views import bp as audit_bp
+    from lawexam.exams.api import bp as exam_api_bp
     from lawexam.auth.views import bp as auth_bp
     from lawexam.main.views import bp as main_bp
     from lawexam.people.views import bp as people_bp
+    from lawexam.questions.views import bp as questions_bp
+    from lawexam.questions.views import media_bp
 
-    for blueprint in (main_bp, auth_bp, people_bp, audit_bp):
+    for blueprint in (main_bp, auth_bp, people_bp, audit_bp, questions_bp, media_bp, exam_api_bp):
         app.register_blueprint(blueprint)
 
 
@@ -137,9 +142,9 @@ def _register_error_handlers(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         titles = {
-            403: (_("Not allowed"), _("You do not have permission to open this page.")),
+            403: (_("No permission"), _("You do not have permission to open this page.")),
             404: (_("Not found"), _("The page you asked for does not exist or has been removed.")),
-            405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+            405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
             413: (_("File too large"), _("The uploaded file is larger than this site accepts.")),
         }
         title, message = titles.get(error.code, (error.name, error.description or ""))

@@ -9,7 +9,7 @@ from lawexam.i18n import lazy_gettext as _l
 
 class LoginForm(FlaskForm):
     account = StringField(_l("Account or mobile number"),
-                          validators=[DataRequired(message=_l("Enter your account.")), Length(max=64)],
+                          validators=[DataRequired(message=_l("Enter your account or mobile number.")), Length(max=64)],
                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Password"),
                              validators=[DataRequired(message=_l("Enter your password.")), Length(max=128)],

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from lawexam.audit import services as audit
 from lawexam.auth import services
 from lawexam.auth.forms import ChangePasswordForm, LoginForm
+from lawexam.auth.passwords import MIN_LENGTH
 from lawexam.errors import DomainError
 from lawexam.extensions import db
 from lawexam.i18n import _
@@ -71,5 +72,5 @@ def change_password() -> str | Response:
             db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
-    return render_template("auth/change_password.html", form=form,
+    return render_template("auth/change_password.html", form=form, min_length=MIN_LENGTH,
                            forced=current_user.must_change_password)

@@ -20,8 +20,8 @@ def _int_or_none(value: object) -> int | None:
 
 
 class UnitForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter the unit's name.")), Length(max=64)])
-    kind = SelectField(_l("Kind"), choices=[(k.value, k.label) for k in UnitKind])
+    name = StringField(_l("Unit name"), validators=[DataRequired(message=_l("Enter the unit's name.")), Length(max=64)])
+    kind = SelectField(_l("Unit type"), choices=[(k.value, k.label) for k in UnitKind])
     parent_id = SelectField(_l("Belongs to"), coerce=_int_or_none, validators=[Optional()])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -33,7 +33,7 @@ class PersonForm(FlaskForm):
     real_name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter the person's name.")), Length(max=64)])
     account = StringField(_l("Account or mobile number"),
                           validators=[DataRequired(message=_l("Enter an account or mobile number.")), Length(max=32)],
-                          description=_l("A mainland mobile number, or a staff number of letters and digits."))
+                          description=_l("A mainland mobile number, or a staff number of 3–32 letters, digits, “.”, “-” or “_”."))
     unit_id = SelectField(_l("Unit"), coerce=_int_or_none,
                           validators=[DataRequired(message=_l("Choose the person's unit."))])
     categories = MultiCheckboxField(_l("Categories"), validators=[DataRequired(message=_l("Choose at least one category."))])

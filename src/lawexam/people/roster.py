@@ -10,7 +10,7 @@ from lawexam.audit import services as audit
 from lawexam.auth.models import Category, OrgUnit, Role, User
 from lawexam.auth.passwords import hash_password, temporary_password
 from lawexam.extensions import db
-from lawexam.i18n import _
+from lawexam.i18n import _, ngettext
 from lawexam.people.accounts import (
     CATEGORY_DISPLAY,
     CATEGORY_NAMES,
@@ -168,7 +168,7 @@ def _check_row(number: int, cell, units: list[OrgUnit], seen: dict[str, int], ac
         if unknown_roles:
             problem("角色", _("Unknown role: %(names)s.", names="、".join(unknown_roles)))
         elif roles & ROLES_ONLY_ADMIN_GRANTS and actor is not None and not actor.has_role(Role.ADMIN):
-            problem("角色", _("Only an administrator can grant the officer and administrator roles."))
+            problem("角色", _("Only an administrator can grant or remove the training officer and administrator roles."))
         else:
             row.roles = roles
     if len(row.cert_no) > 64:
@@ -256,7 +256,7 @@ def export_rows(users: list[User]) -> list[list[object]]:
 
 
 def export_xlsx(users: list[User], actor: User | None) -> bytes:
-    audit.record("roster.exported", object_type="roster", summary=_("%(num)d people", num=len(users)),
+    audit.record("roster.exported", object_type="roster", summary=ngettext("%(num)d person", "%(num)d people", len(users)),
                  details={"count": len(users)}, actor=actor)
     return write_xlsx(TEMPLATE_HEADERS + ["状态"], export_rows(users), title="人员名单",
                       widths=[12, 16, 30, 28, 18, 16, 8])

@@ -80,7 +80,7 @@ def _check(data: PersonData, actor: User | None, existing: User | None = None) -
     revoked = (existing.roles if existing else set()) - set(data.roles)
     # actor None is the command line, run by whoever administers the server.
     if (granted | revoked) & ROLES_ONLY_ADMIN_GRANTS and actor is not None and not actor.has_role(Role.ADMIN):
-        raise PermissionDenied(_("Only an administrator can grant or remove the officer and administrator roles."),
+        raise PermissionDenied(_("Only an administrator can grant or remove the training officer and administrator roles."),
                                field="roles")
     if len(data.enforcement_cert_no) > 64:
         raise InvalidInput(_("A certificate number can have at most 64 characters."), field="enforcement_cert_no")

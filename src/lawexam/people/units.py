@@ -10,7 +10,7 @@ from lawexam.audit import services as audit
 from lawexam.auth.models import OrgUnit, UnitKind, User
 from lawexam.errors import InvalidInput, NotFound
 from lawexam.extensions import db
-from lawexam.i18n import _
+from lawexam.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -143,8 +143,9 @@ def set_unit_active(unit: OrgUnit, active: bool) -> None:
         people = db.session.scalar(select(func.count()).select_from(User).where(
             User.unit_id == unit.id, User.active.is_(True)))
         if people:
-            raise InvalidInput(_("%(name)s still has %(num)d active people. Move or deactivate them first.",
-                                 name=unit.name, num=people))
+            raise InvalidInput(ngettext("%(name)s still has %(num)d active person. Move or deactivate them first.",
+                                        "%(name)s still has %(num)d active people. Move or deactivate them first.",
+                                        people, name=unit.name))
         if any(child.active for child in unit.children):
             raise InvalidInput(_("%(name)s still has active units under it. Deactivate or move them first.",
                                  name=unit.name))

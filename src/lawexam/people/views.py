@@ -26,9 +26,8 @@ def _actor():
 def _unit_choices(blank: str | None = None, include_inactive: bool = False) -> list[tuple[object, str]]:
     choices: list[tuple[object, str]] = [("", blank)] if blank is not None else []
     for node in units.unit_tree(include_inactive):
-        label = "\u3000" * node.depth + node.unit.name
-        if not node.unit.active:
-            label += _(" (deactivated)")
+        label = node.unit.name if node.unit.active else _("%(name)s (deactivated)", name=node.unit.name)
+        label = "\u3000" * node.depth + label
         choices.append((node.unit.id, label))
     return choices
 
