@@ -46,12 +46,18 @@ def demo_command(if_empty: bool) -> None:
         fail("数据库已有数据；演示数据只能加载到空数据库。")
     from lawexam.questions.seed import load_seed_bank
 
+    from lawexam.db import utcnow
+    from lawexam.exams.demo import build_demo_exams
+
     summary = build_demo_town()
     seeded = load_seed_bank()
+    exams = build_demo_exams(summary.town, utcnow())
     db.session.commit()
     click.echo(f"已加载演示镇：{summary.units} 个单位，{summary.people} 人"
                f"（执法人员 {summary.enforcement} 人，法律明白人 {summary.legal_literate} 人）。")
     click.echo(f"已加载种子题库：{seeded.created} 道题。")
+    click.echo(f"已创建演示考试：一场正在进行的全镇考试；上半年考试应考 {exams['enrolled']} 人、"
+               f"参考 {exams['took_part']} 人，{exams['failed_first']} 人不合格并参加了补考。")
     _print_logins(DEMO_PASSWORD)
 
 

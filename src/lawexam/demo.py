@@ -32,6 +32,7 @@ GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军"
 
 @dataclass(frozen=True)
 class DemoSummary:
+    town: OrgUnit
     units: int
     people: int
     enforcement: int
@@ -111,7 +112,7 @@ def build_demo_town(seed: int = 2023) -> DemoSummary:
     audit.record("demo.loaded", object_type="demo", summary=TOWN,
                  details={"people": len(people)})
     return DemoSummary(
-        units=1 + len(villages) + len(communities) + len(offices), people=len(people),
+        town=town, units=1 + len(villages) + len(communities) + len(offices), people=len(people),
         enforcement=sum(1 for p in people if Category.ENFORCEMENT in p.categories),
         legal_literate=sum(1 for p in people if Category.LEGAL_LITERATE in p.categories),
     )
