@@ -114,7 +114,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     with app.app_context():
         from flask_migrate import upgrade
 
-        upgrade()
+        # "heads": features developed side by side may add migrations on parallel branches.
+        upgrade(revision="heads")
         db.engine.dispose()
     try:
         yield url
