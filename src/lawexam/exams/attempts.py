@@ -22,7 +22,7 @@ from lawexam.exams import papers, timing
 from lawexam.exams.audience import is_enrolled
 from lawexam.exams.composition import InvalidResponse, map_response_to_original
 from lawexam.exams.grading import GradableSlot, grade_paper
-from lawexam.exams.locking import lock_attempt
+from lawexam.exams.locking import lock_attempt, lock_exam
 from lawexam.exams.models import Attempt, AttemptAnswer, AttemptState, Exam, ExamPhase
 from lawexam.extensions import db
 from lawexam.i18n import _
@@ -61,6 +61,16 @@ def open_attempt(exam: Exam, user: User) -> Attempt | None:
         Attempt.state == AttemptState.IN_PROGRESS).order_by(Attempt.number.desc()))
 
 
+def _freeze_once(exam: Exam, now: datetime) -> None:
+    """Freeze the paper at the first start. Two first starts at once: the exam row lock makes
+    the second wait and then find the pool already captured."""
+    locked = lock_exam(exam.id)
+    if locked.frozen_at is None:
+        locked.frozen_at = now
+        papers.freeze(locked)
+        db.session.flush()
+
+
 def start_attempt(exam: Exam, user: User, now: datetime) -> tuple[Attempt, bool]:
     """The person's unfinished attempt, or a new one with its paper frozen. Returns
     ``(attempt, created)``."""
@@ -77,8 +87,7 @@ def start_attempt(exam: Exam, user: User, now: datetime) -> tuple[Attempt, bool]
     if attempts_left(exam, user) <= 0:
         raise AttemptError("no_attempts_left", _("You have used all your attempts for this exam."))
     if exam.frozen_at is None:
-        exam.frozen_at = now
-        papers.freeze(exam)
+        _freeze_once(exam, now)
     seed = secrets.randbelow(2**31)
     number = 1 + (db.session.scalar(select(func.max(Attempt.number)).where(
         Attempt.exam_id == exam.id, Attempt.user_id == user.id)) or 0)

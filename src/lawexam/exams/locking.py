@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lawexam.exams.models import Attempt
+from lawexam.exams.models import Attempt, Exam
 from lawexam.extensions import db
 
 
@@ -28,4 +28,12 @@ def lock_attempt(attempt_id: int, *, exclusive: bool) -> Attempt | None:
     query = select(Attempt).where(Attempt.id == attempt_id).execution_options(populate_existing=True)
     if db.session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update(read=not exclusive)
+    return db.session.scalar(query)
+
+
+def lock_exam(exam_id: int) -> Exam:
+    _begin_immediate_on_sqlite()
+    query = select(Exam).where(Exam.id == exam_id).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update()
     return db.session.scalar(query)

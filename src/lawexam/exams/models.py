@@ -91,10 +91,8 @@ class Exam(db.Model):
     answer_release: Mapped[AnswerRelease] = mapped_column(_enum(AnswerRelease, "answer_release"), default=AnswerRelease.AFTER_CLOSE)
     # Set when the first attempt starts: from then on the paper rules cannot change (clone instead).
     frozen_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    # The drawable questions, captured at the first start so every examinee draws from the
-    # same pool and a start need not scan the bank: [[question_id, version_id, module_id,
-    # type, difficulty, option_keys, blanks, tags], ...].
-    pool: Mapped[Optional[list[list[Any]]]] = mapped_column(JSON)
+    # How many pool entries each rule has (see ExamPoolEntry), set when the paper freezes.
+    pool_sizes: Mapped[Optional[list[int]]] = mapped_column(JSON)
     created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -146,6 +144,26 @@ class ExamFixedItem(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     points: Mapped[float] = mapped_column(Float)
+
+
+class ExamPoolEntry(db.Model):
+    """The questions a rule may draw, captured at the first start, so every examinee draws
+    from the same pool and a start reads a small random sample instead of the whole bank.
+    A question matching two rules appears under both; ``rule_index`` -1 holds fixed items."""
+
+    __tablename__ = "exam_pool_entries"
+
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"), primary_key=True)
+    rule_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(Integer)
+    version_id: Mapped[int] = mapped_column(Integer)
+    module_id: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(16))
+    difficulty: Mapped[int] = mapped_column(Integer)
+    option_keys: Mapped[str] = mapped_column(String(8))
+    blanks: Mapped[int] = mapped_column(Integer, default=0)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class ExamAudience(db.Model):

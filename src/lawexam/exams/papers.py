@@ -4,11 +4,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 
-from lawexam.exams.composition import Blueprint, Candidate, Feasibility, FixedItem, PaperSlot, Rule, \
-    check_feasibility, draw_paper
-from lawexam.exams.models import Exam
+from lawexam.exams.composition import Blueprint, Candidate, Feasibility, FixedItem, InfeasiblePaper, PaperSlot, \
+    Rule, check_feasibility, draw_paper
+from lawexam.exams.models import Exam, ExamPoolEntry
 from lawexam.extensions import db
 from lawexam.questions.models import Question, QuestionStatus, QuestionTag, QuestionVersion
 from lawexam.questions.qtypes import count_blanks
@@ -55,31 +55,87 @@ def _pool_rows(exam: Exam) -> list[list[Any]]:
             for qid, vid, module_id, type_, difficulty, options, stem in rows]
 
 
-def candidates(pool: list[list[Any]]) -> list[Candidate]:
-    return [Candidate(question_id=row[0], version_id=row[1], module=str(row[2]), tags=frozenset(row[7]),
-                      type=row[3], difficulty=row[4], option_keys=tuple(row[5])) for row in pool]
+def candidate(row: list[Any]) -> Candidate:
+    return Candidate(question_id=row[0], version_id=row[1], module=str(row[2]), tags=frozenset(row[7]),
+                     type=row[3], difficulty=row[4], option_keys=tuple(row[5]))
+
+
+def candidates(rows: list[list[Any]]) -> list[Candidate]:
+    return [candidate(row) for row in rows]
+
+
+def _entry_row(entry: ExamPoolEntry) -> list[Any]:
+    return [entry.question_id, entry.version_id, entry.module_id, entry.type, entry.difficulty,
+            list(entry.option_keys), entry.blanks, list(entry.tags or ())]
+
+
+def _frozen_rows(exam: Exam, where: Any = None) -> list[list[Any]]:
+    query = select(ExamPoolEntry).where(ExamPoolEntry.exam_id == exam.id)
+    if where is not None:
+        query = query.where(where)
+    seen: dict[int, list[Any]] = {}
+    for entry in db.session.scalars(query.order_by(ExamPoolEntry.question_id)):
+        seen.setdefault(entry.question_id, _entry_row(entry))
+    return list(seen.values())
+
+
+def _current_rows(exam: Exam) -> list[list[Any]]:
+    return _frozen_rows(exam) if exam.pool_sizes is not None else _pool_rows(exam)
 
 
 def feasibility(exam: Exam) -> Feasibility:
-    return check_feasibility(blueprint_for(exam), candidates(exam.pool if exam.frozen_at else _pool_rows(exam)))
+    return check_feasibility(blueprint_for(exam), candidates(_current_rows(exam)))
 
 
 def sample_paper(exam: Exam, seed: int | None = None) -> tuple[PaperSlot, ...]:
-    pool = exam.pool if exam.frozen_at else _pool_rows(exam)
-    return draw_paper(blueprint_for(exam), candidates(pool), random.Random(seed))
+    return draw_paper(blueprint_for(exam), candidates(_current_rows(exam)), random.Random(seed))
 
 
 def freeze(exam: Exam) -> None:
-    if exam.pool is None:
-        exam.pool = _pool_rows(exam)
+    """Capture each rule's pool (and the fixed items) once, at the first start."""
+    if exam.pool_sizes is not None:
+        return
+    rows = _pool_rows(exam)
+    blueprint = blueprint_for(exam)
+    built = candidates(rows)
+    fixed_ids = {f.question_id for f in blueprint.fixed}
+    groups = [[row for row, c in zip(rows, built) if rule.matches(c)] for rule in blueprint.rules]
+    groups.append([row for row in rows if row[0] in fixed_ids])
+    entries = []
+    for index, group in enumerate(groups):
+        rule_index = index if index < len(blueprint.rules) else -1
+        entries += [{"exam_id": exam.id, "rule_index": rule_index, "ordinal": ordinal, "question_id": row[0],
+                     "version_id": row[1], "module_id": row[2], "type": row[3], "difficulty": row[4],
+                     "option_keys": "".join(row[5]), "blanks": row[6], "tags": row[7]}
+                    for ordinal, row in enumerate(group)]
+    for start in range(0, len(entries), 2000):
+        db.session.execute(insert(ExamPoolEntry), entries[start:start + 2000])
+    exam.pool_sizes = [len(group) for group in groups[:-1]]
+
+
+def _sampled_rows(exam: Exam, rng: random.Random) -> list[list[Any]]:
+    picks = [ExamPoolEntry.rule_index == -1]
+    for index, (rule, size) in enumerate(zip(exam.rules, exam.pool_sizes or [])):
+        # Three times the count leaves room for rules whose pools overlap.
+        ordinals = rng.sample(range(size), min(size, 3 * rule.count + 10))
+        picks.append(and_(ExamPoolEntry.rule_index == index, ExamPoolEntry.ordinal.in_(ordinals)))
+    return _frozen_rows(exam, or_(*picks))
 
 
 def draw(exam: Exam, seed: int) -> list[dict[str, Any]]:
     """The paper for one attempt, as stored with it: enough to validate answers without
     loading the questions again."""
-    pool = exam.pool or []
-    by_id = {row[0]: row for row in pool}
-    slots = draw_paper(blueprint_for(exam), candidates(pool), random.Random(seed))
+    rng = random.Random(seed)
+    blueprint = blueprint_for(exam)
+    rows = _sampled_rows(exam, rng)
+    try:
+        slots = draw_paper(blueprint, candidates(rows), rng)
+    except InfeasiblePaper:
+        # Heavily overlapping rules can defeat the sample; the whole pool always works
+        # when the exam could be published.
+        rows = _frozen_rows(exam)
+        slots = draw_paper(blueprint, candidates(rows), rng)
+    by_id = {row[0]: row for row in rows}
     return [{"slot": s.slot, "question_id": s.question_id, "version_id": s.version_id, "points": s.points,
              "option_order": list(s.option_order), "type": by_id[s.question_id][3],
              "blanks": by_id[s.question_id][6]} for s in slots]

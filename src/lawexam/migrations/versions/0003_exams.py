@@ -1,8 +1,8 @@
-"""exams, audiences, attempts and answers
+"""exams, audiences, paper pools, attempts and answers
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-28 00:29:44.303112
+Create Date: 2026-11-28 00:41:15.482117
 
 """
 from alembic import op
@@ -38,7 +38,7 @@ def upgrade():
     sa.Column('score_release', sa.Enum('at_once', 'after_close', name='score_release', native_enum=False, length=24), nullable=False),
     sa.Column('answer_release', sa.Enum('never', 'after_close', 'at_once', name='answer_release', native_enum=False, length=24), nullable=False),
     sa.Column('frozen_at', lawexam.db.UTCDateTime(), nullable=True),
-    sa.Column('pool', sa.JSON(), nullable=True),
+    sa.Column('pool_sizes', sa.JSON(), nullable=True),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', lawexam.db.UTCDateTime(), nullable=False),
     sa.Column('updated_at', lawexam.db.UTCDateTime(), nullable=False),
@@ -107,6 +107,21 @@ def upgrade():
     with op.batch_alter_table('exam_fixed_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exam_fixed_items_exam_id'), ['exam_id'], unique=False)
 
+    op.create_table('exam_pool_entries',
+    sa.Column('exam_id', sa.Integer(), nullable=False),
+    sa.Column('rule_index', sa.Integer(), nullable=False),
+    sa.Column('ordinal', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('module_id', sa.Integer(), nullable=False),
+    sa.Column('type', sa.String(length=16), nullable=False),
+    sa.Column('difficulty', sa.Integer(), nullable=False),
+    sa.Column('option_keys', sa.String(length=8), nullable=False),
+    sa.Column('blanks', sa.Integer(), nullable=False),
+    sa.Column('tags', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['exam_id'], ['exams.id'], name=op.f('fk_exam_pool_entries_exam_id_exams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('exam_id', 'rule_index', 'ordinal', name=op.f('pk_exam_pool_entries'))
+    )
     op.create_table('exam_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('exam_id', sa.Integer(), nullable=False),
@@ -144,6 +159,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_exam_rules_exam_id'))
 
     op.drop_table('exam_rules')
+    op.drop_table('exam_pool_entries')
     with op.batch_alter_table('exam_fixed_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exam_fixed_items_exam_id'))
 
