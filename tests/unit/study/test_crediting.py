@@ -218,7 +218,8 @@ def test_total_credit_never_exceeds_wall_time_or_caps(
             assert c == 0
         total += c
     # At most one lesson credited at once: the total fits in the observed server time.
-    assert total <= (max(times) - times[0]) / 1000
+    # The server clock may step back (another host); the span is earliest to latest beat.
+    assert total <= (max(times) - min(times)) / 1000
     assert total == sum(s for _, s in state.credited)
     for _, secs in state.credited:
         assert secs <= cap
