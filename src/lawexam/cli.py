@@ -41,6 +41,7 @@ def demo_command(if_empty: bool) -> None:
     if not database_is_empty():
         if if_empty:
             click.echo("数据库已有数据，未加载演示数据。")
+            _sync_lessons()
             _print_logins(DEMO_PASSWORD)
             return
         fail("数据库已有数据；演示数据只能加载到空数据库。")
@@ -56,9 +57,35 @@ def demo_command(if_empty: bool) -> None:
     click.echo(f"已加载演示镇：{summary.units} 个单位，{summary.people} 人"
                f"（执法人员 {summary.enforcement} 人，法律明白人 {summary.legal_literate} 人）。")
     click.echo(f"已加载种子题库：{seeded.created} 道题。")
+    _sync_lessons()
     click.echo(f"已创建演示考试：一场正在进行的全镇考试；上半年考试应考 {exams['enrolled']} 人、"
                f"参考 {exams['took_part']} 人，{exams['failed_first']} 人不合格并参加了补考。")
+    _demo_certificates()
     _print_logins(DEMO_PASSWORD)
+
+
+def _demo_certificates() -> None:
+    """The demo town's enforcement certificates (after the exams and lessons they draw on)."""
+    from lawexam.certification.demo import build_demo_certificates
+    from lawexam.db import utcnow
+
+    certificates = build_demo_certificates(utcnow())
+    db.session.commit()
+    click.echo(f"已创建演示执法证：持证 {certificates.holders} 人，今年新增 {certificates.new_this_year} 人，"
+               f"60 天内到期 {certificates.due_soon} 人，申领候选 {certificates.candidates} 人。")
+
+
+def _sync_lessons() -> None:
+    """Load the study lessons (after the seed bank, whose modules they belong to)."""
+    from lawexam.study.content import ContentInvalid, sync_lessons
+
+    try:
+        report = sync_lessons()
+    except ContentInvalid as error:
+        db.session.rollback()
+        fail(f"学法课程有问题，未加载：{error.problems[0]}")
+    db.session.commit()
+    click.echo(f"已同步学法课程：{report.active} 节（新增 {len(report.created)}）。")
 
 
 def _print_logins(password: str) -> None:
@@ -157,8 +184,10 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from lawexam.certification.cli import certificates_group
     from lawexam.exams.cli import exams_group
     from lawexam.questions.cli import questions_group
+    from lawexam.study.cli import content_group
 
-    for command in (demo_command, users_group, questions_group, exams_group, serve_command):
+    for command in (demo_command, users_group, questions_group, exams_group, serve_command, content_group, certificates_group):
         app.cli.add_command(command)

@@ -78,22 +78,36 @@ def _register_models() -> None:
     # Importing registers every table with the metadata (needed by Alembic and tests).
     import lawexam.audit.models  # noqa: F401
     import lawexam.auth.models  # noqa: F401
+    import lawexam.certification.models  # noqa: F401
     import lawexam.exams.models  # noqa: F401
     import lawexam.questions.models  # noqa: F401
     import lawexam.staging  # noqa: F401
+    import lawexam.study.models  # noqa: F401
+    import lawexam.study.practice_models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from lawexam.audit.views import bp as audit_bp
     from lawexam.exams.api import bp as exam_api_bp
+    from lawexam.exams.admin_views import bp as exam_admin_bp
+    from lawexam.exams.admin_views import join_bp as exam_join_bp
+    from lawexam.exams.views import bp as exams_bp
     from lawexam.auth.views import bp as auth_bp
+    from lawexam.certification.views import bp as certificates_bp
+    from lawexam.certification.views import mine_bp as my_certificates_bp
     from lawexam.main.views import bp as main_bp
     from lawexam.people.views import bp as people_bp
     from lawexam.questions.views import bp as questions_bp
     from lawexam.questions.views import media_bp
+    from lawexam.study.admin_views import bp as study_admin_bp
+    from lawexam.study.views import bp as study_bp
+    from lawexam.study.practice_views import bp as practice_bp
 
-    for blueprint in (main_bp, auth_bp, people_bp, audit_bp, questions_bp, media_bp, exam_api_bp):
+    for blueprint in (main_bp, auth_bp, people_bp, audit_bp, questions_bp, media_bp, exam_api_bp, exams_bp, study_bp, study_admin_bp, practice_bp, exam_admin_bp, exam_join_bp, certificates_bp, my_certificates_bp):
         app.register_blueprint(blueprint)
+    from lawexam.reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -177,7 +177,9 @@ def _upsert(attempt_id: int, slot: int, answer: Any, seq: int, flagged: bool | N
         if flagged is not None:
             updates["flagged"] = func.if_(newer, statement.inserted.flagged, table.c.flagged)
         updates["seq"] = func.greatest(table.c.seq, statement.inserted.seq)
-        db.session.execute(statement.on_duplicate_key_update(**updates))
+        # A list of pairs keeps this order; a dict would be rendered in the table's column
+        # order (seq before flagged and saved_at), so those two would never change.
+        db.session.execute(statement.on_duplicate_key_update(list(updates.items())))
         return
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(**values)

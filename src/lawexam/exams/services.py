@@ -88,6 +88,18 @@ def _check(data: ExamInput) -> None:
             raise InvalidInput(_("Rule %(num)d has an impossible difficulty range.", num=number), field="rules")
     if any(points <= 0 for _qid, points in data.fixed):
         raise InvalidInput(_("Every fixed question needs positive points."), field="fixed")
+    repeated = sorted({q for q, _p in data.fixed if [f for f, _p2 in data.fixed].count(q) > 1})
+    if repeated:
+        raise InvalidInput(_("Fixed question No. %(ids)s is listed more than once.",
+                             ids="、".join(str(q) for q in repeated)), field="fixed")
+    if data.fixed:
+        from lawexam.questions.models import Question
+
+        wanted = {q for q, _p in data.fixed}
+        unknown = sorted(wanted - set(db.session.scalars(select(Question.id).where(Question.id.in_(wanted)))))
+        if unknown:
+            raise InvalidInput(_("The bank has no question No. %(ids)s.", ids="、".join(str(q) for q in unknown)),
+                               field="fixed")
     if not data.rules and not data.fixed:
         raise InvalidInput(_("Add at least one rule or one fixed question."), field="rules")
     total = sum(r.count * r.points for r in data.rules) + sum(p for _q, p in data.fixed)
@@ -106,8 +118,22 @@ def _apply(exam: Exam, data: ExamInput) -> None:
     exam.rules = [ExamRule(position=i, count=r.count, points=r.points, module_ids=list(r.module_ids),
                            tags=list(r.tags), types=list(r.types), min_difficulty=r.min_difficulty,
                            max_difficulty=r.max_difficulty) for i, r in enumerate(data.rules)]
-    exam.fixed_items = [ExamFixedItem(position=i, question_id=q, points=p) for i, (q, p) in enumerate(data.fixed)]
-    exam.audience = [ExamAudience(kind=k, value=str(v)) for k, v in dict.fromkeys(data.audience)]
+    # Rows that stay are kept (not deleted and inserted again): the unit of work inserts before it
+    # deletes, so re-creating an unchanged row would break the (exam, kind, value) and
+    # (exam, question) unique constraints on every edit that keeps them.
+    fixed = {f.question_id: f for f in exam.fixed_items}
+    exam.fixed_items = [_reuse(fixed.get(q), ExamFixedItem, question_id=q, position=i, points=p)
+                        for i, (q, p) in enumerate(data.fixed)]
+    audience = {(a.kind, a.value): a for a in exam.audience}
+    exam.audience = [audience.get((AudienceKind(k), str(v))) or ExamAudience(kind=k, value=str(v))
+                     for k, v in dict.fromkeys((AudienceKind(k), str(v)) for k, v in data.audience)]
+
+
+def _reuse(row, model, **values):  # noqa: ANN001, ANN202 - a row of ``model`` or None
+    row = row or model()
+    for name, value in values.items():
+        setattr(row, name, value)
+    return row
 
 
 def create_exam(data: ExamInput, actor: User | None, *, makeup_of: Exam | None = None) -> Exam:
@@ -230,3 +256,66 @@ def create_makeup(exam: Exam, opens_at: datetime, closes_at: datetime, actor: Us
     audit.record("exam.makeup_created", object_type="exam", object_id=makeup.id, summary=makeup.title,
                  details={"main_exam": exam.id, "people": len(people)}, actor=actor)
     return makeup
+
+
+# ---- what officers see of an exam: attendance figures, named people ------------------------
+
+@dataclass(frozen=True)
+class Attendance:
+    """People, not attempts: ``started`` counts anyone with an attempt that was not voided,
+    ``submitted`` anyone with a finished one, ``passed`` anyone whose counting attempt passed."""
+
+    enrolled: int = 0
+    started: int = 0
+    in_progress: int = 0
+    submitted: int = 0
+    passed: int = 0
+
+
+def enrolled_count(exam: Exam) -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count()).select_from(enrolled_query(exam).order_by(None).subquery())) or 0
+
+
+def attendance(exams: list[Exam]) -> dict[int, Attendance]:
+    """The figures for each exam, from one pass over their attempts."""
+    from lawexam.exams.grading import choose_counting_attempt
+
+    by_exam = {exam.id: exam for exam in exams}
+    rows = db.session.execute(select(Attempt.exam_id, Attempt.user_id, Attempt.state, Attempt.finished_at,
+                                     Attempt.score, Attempt.passed)
+                              .where(Attempt.exam_id.in_(list(by_exam)), Attempt.state != AttemptState.VOIDED)
+                              .order_by(Attempt.exam_id, Attempt.user_id, Attempt.number)).all()
+    started: dict[int, set[int]] = {}
+    running: dict[int, set[int]] = {}
+    finished: dict[int, dict[int, list[tuple[datetime, float, bool]]]] = {}
+    for exam_id, user_id, state, finished_at, score, passed in rows:
+        started.setdefault(exam_id, set()).add(user_id)
+        if state == AttemptState.IN_PROGRESS:
+            running.setdefault(exam_id, set()).add(user_id)
+        elif finished_at is not None:
+            finished.setdefault(exam_id, {}).setdefault(user_id, []).append((finished_at, score or 0.0, bool(passed)))
+    result = {}
+    for exam_id, exam in by_exam.items():
+        passed_people = 0
+        for sittings in finished.get(exam_id, {}).values():
+            index = choose_counting_attempt([(at, score) for at, score, _ok in sittings], exam.counting.value)
+            passed_people += index is not None and sittings[index][2]
+        result[exam_id] = Attendance(enrolled=enrolled_count(exam), started=len(started.get(exam_id, ())),
+                                     in_progress=len(running.get(exam_id, ())),
+                                     submitted=len(finished.get(exam_id, {})), passed=passed_people)
+    return result
+
+
+def people_by_accounts(accounts: list[str]) -> list[User]:
+    """The active people with these accounts, in the order given; refuses unknown accounts."""
+    wanted = list(dict.fromkeys(a.strip() for a in accounts if a.strip()))
+    if not wanted:
+        return []
+    found = {u.account: u for u in db.session.scalars(select(User).where(User.account.in_(wanted)))}
+    unknown = [a for a in wanted if a not in found or not found[a].active]
+    if unknown:
+        raise InvalidInput(_("No active person has the account %(accounts)s.", accounts="、".join(unknown[:20])),
+                           field="people")
+    return [found[a] for a in wanted]

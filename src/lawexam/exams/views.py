@@ -27,6 +27,7 @@ from lawexam.exams.presentation import paper_contents, review_items
 from lawexam.exams.results import answers_visible, score_visible, visible_result
 from lawexam.extensions import db
 from lawexam.i18n import _
+from lawexam.localtime import format_local_time
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 
@@ -119,9 +120,9 @@ def start_page(exam_id: int) -> str:
     if running is not None:
         blocker = None
     elif phase == ExamPhase.UPCOMING:
-        blocker = _("This exam opens at %(time)s.", time=_local(exam.opens_at))
+        blocker = _("This exam opens at %(time)s.", time=format_local_time(exam.opens_at))
     elif phase != ExamPhase.OPEN:
-        blocker = _("This exam closed at %(time)s.", time=_local(exam.closes_at))
+        blocker = _("This exam closed at %(time)s.", time=format_local_time(exam.closes_at))
     elif not enrolled:
         blocker = _("You are not on the list for this exam. If you think you should be, ask your training officer.")
     elif left <= 0:
@@ -134,12 +135,6 @@ def start_page(exam_id: int) -> str:
                            attempts_left=left, question_count=count, total_points=points,
                            counted=counted, show_score=counted is not None and score_visible(exam, now),
                            now=now)
-
-
-def _local(value: datetime) -> str:
-    from lawexam.localtime import format_local_time
-
-    return format_local_time(value)
 
 
 @bp.route("/<int:exam_id>/start", methods=["POST"])
@@ -224,7 +219,6 @@ def attempt_page(attempt_id: int) -> str | Response:
                                 "hand in again when the network is back."),
             "finished": _("This attempt has been handed in."),
             "time_left": _("Time left"),
-            "position": _("Question %(number)s of %(total)s", number="{i}", total="{n}"),
             "hand_in": _("Hand in"),
             "expired": _("This page has expired. Reload it; your answers are kept on this device."),
             "item_answered": _("answered"),

@@ -25,6 +25,11 @@ def index() -> Response:
 @login_required
 def home() -> str:
     context: dict[str, object] = {"unit_path": unit_path(current_user.unit) if current_user.unit else ""}
+    from lawexam.db import utcnow
+    from lawexam.exams.views import my_exams
+
+    now = utcnow()
+    context.update(my=my_exams(current_user._get_current_object(), now), now=now)
     if current_user.is_manager:
         nodes = unit_tree(include_inactive=False)
         context.update(people_count=count_people(), unit_count=len(nodes))

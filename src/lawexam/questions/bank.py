@@ -489,10 +489,16 @@ def version_changes(older: QuestionVersion | None, newer: QuestionVersion) -> li
 
     before, after = fields(old), fields(new)
     keys = ["type", "stem"]
-    keys += ["option:" + k for k in sorted({k for k in (*before, *after) if k.startswith("option:")})]
+    keys += sorted({k for k in (*before, *after) if k.startswith("option:")})
     keys += ["answer", "explanation", "basis", "difficulty"]
     labels = {"type": _("Type"), "stem": _("Stem"), "answer": _("Answer"), "explanation": _("Explanation"),
               "basis": _("Legal basis"), "difficulty": _("Difficulty")}
     return [FieldChange(labels.get(key) or _("Option %(key)s", key=key.split(":", 1)[1]),
                         diff_segments(before.get(key, ""), after.get(key, "")))
             for key in keys]
+
+
+def recent_versions(limit: int = 50) -> list[QuestionVersion]:
+    """The newest versions across the bank, newest first: what changed lately."""
+    return list(db.session.scalars(select(QuestionVersion).order_by(QuestionVersion.created_at.desc(),
+                                                                   QuestionVersion.id.desc()).limit(limit)))

@@ -37,6 +37,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from itertools import groupby
+from operator import mul
 
 __all__ = [
     "EASY_ABOVE",
@@ -50,6 +51,7 @@ __all__ = [
     "TestStats",
     "analyse_items",
     "group_size",
+    "reliability",
 ]
 
 EASY_ABOVE = 0.95
@@ -129,19 +131,23 @@ def _mean(xs: Sequence[float]) -> float:
 
 def _pvar(xs: Sequence[float]) -> float:
     m = _mean(xs)
-    return math.fsum((x - m) ** 2 for x in xs) / len(xs)
+    d = [x - m for x in xs]
+    return math.fsum(map(mul, d, d)) / len(xs)
 
 
 def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     if len(xs) < 2:
         return None
     mx, my = _mean(xs), _mean(ys)
-    sxx = math.fsum((x - mx) ** 2 for x in xs)
-    syy = math.fsum((y - my) ** 2 for y in ys)
+    # Deviations once, products in C (``map(mul, …)``): the same sums, several times faster.
+    dx = [x - mx for x in xs]
+    dy = [y - my for y in ys]
+    sxx = math.fsum(map(mul, dx, dx))
+    syy = math.fsum(map(mul, dy, dy))
     # Tiny variances are float noise from subtracting equal totals, not real spread.
     if sxx <= _EPS or syy <= _EPS:
         return None
-    sxy = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    sxy = math.fsum(map(mul, dx, dy))
     return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
 
 
@@ -150,7 +156,7 @@ def _alpha(columns: Sequence[Sequence[float]]) -> float | None:
     k = len(columns)
     if k < 2 or len(columns[0]) < 2:
         return None
-    sums = [math.fsum(col[j] for col in columns) for j in range(len(columns[0]))]
+    sums = [math.fsum(row) for row in zip(*columns)]
     total_var = _pvar(sums)
     if total_var <= _EPS:
         return None
@@ -164,8 +170,7 @@ def _kr20(columns: Sequence[Sequence[float]]) -> float | None:
     k = len(columns)
     if k < 2 or len(columns[0]) < 2:
         return None
-    n = len(columns[0])
-    counts = [math.fsum(col[j] for col in columns) for j in range(n)]
+    counts = [math.fsum(row) for row in zip(*columns)]
     total_var = _pvar(counts)
     if total_var <= _EPS:
         return None
@@ -183,10 +188,10 @@ def group_size(n: int) -> int | None:
 
 def _group_weights(totals: Sequence[float], g: int, top: bool) -> list[float]:
     """Membership weight (0..1) of each examinee in the top or bottom group of size g."""
-    ranked = sorted(range(len(totals)), key=lambda j: totals[j], reverse=top)
+    ranked = sorted(range(len(totals)), key=totals.__getitem__, reverse=top)
     weights = [0.0] * len(totals)
     left = float(g)
-    for _, run in groupby(ranked, key=lambda j: totals[j]):
+    for _, run in groupby(ranked, key=totals.__getitem__):
         if left <= 0:
             break
         tied = list(run)
@@ -256,9 +261,11 @@ def _validate(items: Sequence[ItemSpec], rows: Sequence[ExamineeRow]) -> None:
 # --- public API -----------------------------------------------------------------------
 
 
-def analyse_items(items: Sequence[ItemSpec], rows: Sequence[ExamineeRow]) -> TestStats:
-    """Item and test statistics for k items answered by n examinees."""
-    _validate(items, rows)
+def analyse_items(items: Sequence[ItemSpec], rows: Sequence[ExamineeRow], *, validate: bool = True) -> TestStats:
+    """Item and test statistics for k items answered by n examinees. ``validate=False`` skips
+    the shape checks for rows the caller built itself (fractions already within 0..1)."""
+    if validate:
+        _validate(items, rows)
     n, k = len(rows), len(items)
     totals = [float(r.total) for r in rows]
     g = group_size(n)
@@ -272,8 +279,8 @@ def analyse_items(items: Sequence[ItemSpec], rows: Sequence[ExamineeRow]) -> Tes
         facility = _mean(fr) if n else None
         p_up = p_low = d = None
         if upper_w is not None and lower_w is not None and g:
-            p_up = math.fsum(w * f for w, f in zip(upper_w, fr)) / g
-            p_low = math.fsum(w * f for w, f in zip(lower_w, fr)) / g
+            p_up = math.fsum(map(mul, upper_w, fr)) / g
+            p_low = math.fsum(map(mul, lower_w, fr)) / g
             d = p_up - p_low
         rest = [t - spec.points * f for t, f in zip(totals, fr)]
         options, omitted, unused = _options(spec, i, rows)
@@ -291,16 +298,30 @@ def analyse_items(items: Sequence[ItemSpec], rows: Sequence[ExamineeRow]) -> Tes
             flags=_flags(facility, d, unused),
         ))
 
-    weighted = [[spec.points * r.fractions[i] for r in rows] for i, spec in enumerate(items)]
-    dichotomous = all(f in (0.0, 1.0) for r in rows for f in r.fractions)
-    unweighted = [[r.fractions[i] for r in rows] for i in range(k)]
+    # Reliability needs two items or more (both formulas give None below that): skip the
+    # matrices then, which matters when items are analysed one at a time.
+    alpha, kr20 = reliability(items, rows, validated=True) if k >= 2 else (None, None)
     return TestStats(
         n=n,
         k=k,
         mean=_mean(totals) if n else None,
         sd=math.sqrt(_pvar(totals)) if n >= 2 else None,
-        kr20=_kr20(unweighted) if dichotomous and n else None,
-        alpha=_alpha(weighted) if n else None,
+        kr20=kr20,
+        alpha=alpha,
         group_size=g,
         items=tuple(stats),
     )
+
+
+def reliability(items: Sequence[ItemSpec], rows: Sequence[ExamineeRow], *,
+                validated: bool = False) -> tuple[float | None, float | None]:
+    """``(alpha, kr20)`` of the k-item matrix alone, exactly as ``analyse_items`` reports them,
+    without the per-item work (for large matrices where only the test's reliability is wanted)."""
+    if not validated:
+        _validate(items, rows)
+    if not rows:
+        return None, None
+    unweighted = [list(column) for column in zip(*(r.fractions for r in rows))]
+    weighted = [[spec.points * f for f in column] for spec, column in zip(items, unweighted)]
+    dichotomous = {f for column in unweighted for f in column} <= {0.0, 1.0}
+    return _alpha(weighted), (_kr20(unweighted) if dichotomous else None)
