@@ -28,11 +28,8 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -48,29 +45,7 @@ from lawexam.reports.item_report import item_report
 from lawexam.reports.scope import EVERYTHING, ReportFilter
 from tests.conftest import sign_in
 
-PENDING = Path(__file__).resolve().parents[2] / "src/lawexam/translations/pending/reports.json"
 UTC = timezone.utc
-
-
-# ---- the Chinese catalog, with this feature's pending translations -----------------------------
-
-@pytest.fixture(scope="module")
-def pending_translations(tmp_path_factory) -> str:
-    """The pending zh_CN strings compiled into a catalog the app reads after its own."""
-    folder = tmp_path_factory.mktemp("translations")
-    catalog = Catalog(locale="zh_Hans_CN")
-    for msgid, text in json.loads(PENDING.read_text(encoding="utf-8")).items():
-        catalog.add(msgid, text)
-    target = folder / "zh_Hans_CN" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    with (target / "messages.mo").open("wb") as handle:
-        write_mo(handle, catalog)
-    return str(folder)
-
-
-@pytest.fixture
-def app_config(pending_translations):
-    return {"BABEL_TRANSLATION_DIRECTORIES": f"translations;{pending_translations}"}
 
 
 @pytest.fixture(autouse=True)
@@ -291,11 +266,11 @@ def test_exam_report_counts_exactly(reviewer, world):
                          "60–70": "1", "70–80": "1", "80–90": "1", "90–100": "0"}
     absent = {row[1]: (row[3], row[4], row[5]) for row in body(report.tables["absent"])}
     assert absent == {
-        "=HYPERLINK(\"http://x\")": ("东风村", "13800000004", "未参加"),
-        "东村长": ("东风村", "—", "未参加"),
+        "=HYPERLINK(\"http://x\")": ("东风村", "13800000004", "未开始"),
+        "东村长": ("东风村", "—", "未开始"),
         "西二": ("西岭村", "—", "答卷已作废"),
         "西三": ("西岭村", "—", "已开考未交卷"),
-        "河一": ("河畔社区", "—", "未参加"),
+        "河一": ("河畔社区", "—", "未开始"),
     }
     # The chart's data block holds the same numbers as its table.
     data = json.loads(re.search(r'id="chart-data-histogram">(.*?)</script>', report.html, re.S).group(1))
