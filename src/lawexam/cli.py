@@ -188,6 +188,7 @@ def register_commands(app: Flask) -> None:
     from lawexam.exams.cli import exams_group
     from lawexam.questions.cli import questions_group
     from lawexam.study.cli import content_group
+    from lawexam.backup.cli import COMMANDS as backup_commands
 
-    for command in (demo_command, users_group, questions_group, exams_group, serve_command, content_group, certificates_group):
+    for command in (demo_command, users_group, questions_group, exams_group, serve_command, content_group, certificates_group, *backup_commands):
         app.cli.add_command(command)

@@ -1,6 +1,7 @@
 """Database plumbing shared by every feature: connection settings, column types, time."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from typing import Any
 
@@ -9,6 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def sqlite_busy_timeout_ms() -> int:
+    """How long a SQLite writer waits for the lock (``LAWEXAM_SQLITE_BUSY_TIMEOUT_MS``)."""
+    return int(os.environ.get("LAWEXAM_SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS))
 
 
 def utcnow() -> datetime:
@@ -40,10 +46,10 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     if not module.startswith("sqlite3"):
         return
     cursor = dbapi_connection.cursor()
-    # WAL lets readers run beside the one writer; the busy timeout makes a writer wait for
-    # the lock instead of failing with "database is locked".
+    # WAL lets readers run beside the one writer. The busy timeout (a writer waits for the
+    # lock instead of failing with "database is locked") is set at connect by sqlite3's
+    # ``timeout`` (engine_options_for), so one engine may be given another.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -51,7 +57,7 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
 
 def engine_options_for(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+        return {"connect_args": {"timeout": sqlite_busy_timeout_ms() / 1000}}
     options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800}
     if url.startswith(("mysql", "mariadb")):
         # PostgreSQL's default; MariaDB's repeatable read would show a request stale rows.

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, abort, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
@@ -15,6 +16,7 @@ from lawexam.db import engine_options_for
 from lawexam.extensions import babel, csrf, db, login_manager, migrate
 from lawexam.i18n import _, lazy_gettext
 from lawexam.localtime import format_local_date, format_local_time
+from lawexam.write_retry import is_unavailable
 
 MIGRATIONS_DIR = __file__.rsplit("/", 1)[0] + "/migrations"
 
@@ -112,6 +114,16 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
+    def refuse_nul_characters() -> None:
+        """PostgreSQL can neither store nor compare text holding U+0000, and nobody types one: a
+        query, form or JSON body carrying it is refused here (400) instead of failing in a query."""
+        fields = [*request.args.items(multi=True), *(request.form.items(multi=True) if request.method != "GET" else ())]
+        if any("\x00" in key or "\x00" in value for key, value in fields) or (
+                request.is_json and b"\\u0000" in request.get_data(cache=True)):
+            abort(400, description=_("The request contains a NUL character, which cannot be stored. "
+                                     "Remove it and try again."))
+
+    @app.before_request
     def force_password_change() -> Response | None:
         if (current_user.is_authenticated and current_user.must_change_password
                 and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE):
@@ -164,12 +176,22 @@ def _register_error_handlers(app: Flask) -> None:
         title, message = titles.get(error.code, (error.name, error.description or ""))
         return _error_page(error.code, title, message)
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(error: OperationalError) -> tuple[Any, int]:
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error: DBAPIError) -> tuple[Any, int]:
+        if not is_unavailable(error):
+            raise error
         db.session.rollback()
         app.logger.error("database unavailable: %s", error)
-        return _error_page(503, _("Service temporarily unavailable"),
-                           _("The database cannot be written right now. Nothing was saved; please try again in a moment."))
+        title = _("Service temporarily unavailable")
+        message = _("The database cannot be written right now. Nothing was saved; please try again in a moment.")
+        try:
+            return _error_page(503, title, message)
+        except SQLAlchemyError:
+            # The page's frame reads the signed-in person: with the database gone, say it plainly.
+            db.session.rollback()
+            plain = (f"<!doctype html><meta charset=utf-8><title>{escape(title)}</title>"
+                     f"<h1>{escape(title)}</h1><p>{escape(message)}</p>")
+            return Response(plain, mimetype="text/html"), 503
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -18,6 +18,7 @@ from lawexam.exams.presentation import paper_for_browser
 from lawexam.exams.results import visible_result
 from lawexam.extensions import db
 from lawexam.i18n import _
+from lawexam.write_retry import retry_write
 
 bp = Blueprint("exam_api", __name__, url_prefix="/api")
 
@@ -30,7 +31,10 @@ def _error(code: str, message: str, status: int) -> tuple[Response, int]:
 def attempt_error(error: service.AttemptError) -> tuple[Response, int]:
     db.session.rollback()
     # A time-up refusal may have finished the attempt; that part must still be kept.
-    return _error(error.code, error.message, error.http_status)
+    response, status = _error(error.code, error.message, error.http_status)
+    if status == 429:
+        response.headers["Retry-After"] = "1"
+    return response, status
 
 
 def _iso(value: Any) -> str | None:
@@ -45,6 +49,7 @@ def exam_list() -> Response:
 
 
 @bp.post("/exams/<int:exam_id>/attempts")
+@retry_write
 @login_required
 def start(exam_id: int) -> tuple[Response, int]:
     now = utcnow()
@@ -60,6 +65,7 @@ def start(exam_id: int) -> tuple[Response, int]:
 
 
 @bp.get("/attempts/<int:attempt_id>")
+@retry_write
 @login_required
 def attempt_status(attempt_id: int) -> Response:
     now = utcnow()
@@ -75,6 +81,7 @@ def attempt_status(attempt_id: int) -> Response:
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:slot>")
+@retry_write
 @login_required
 def save(attempt_id: int, slot: int) -> tuple[Response, int]:
     now = utcnow()
@@ -99,6 +106,7 @@ def save(attempt_id: int, slot: int) -> tuple[Response, int]:
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
+@retry_write
 @login_required
 def submit(attempt_id: int) -> Response:
     now = utcnow()

@@ -1,0 +1,1 @@
+"""Backing up the whole database to one file and restoring it: ``lawexam backup`` / ``restore``."""
