@@ -65,7 +65,7 @@ def filtered_query(criteria: AuditFilter) -> Select[tuple[AuditEntry]]:
     if criteria.object_type:
         query = query.where(AuditEntry.object_type == criteria.object_type)
     if criteria.actor:
-        query = query.where(AuditEntry.actor_name.contains(criteria.actor))
+        query = query.where(AuditEntry.actor_name.contains(criteria.actor, autoescape=True))
     if criteria.since:
         query = query.where(AuditEntry.at >= criteria.since)
     if criteria.until:

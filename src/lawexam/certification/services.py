@@ -513,8 +513,9 @@ def _certificates(criteria: RegistryFilter | None = None) -> list[Certificate]:
     query = (select(Certificate).join(User, User.id == Certificate.holder_id)
              .options(selectinload(Certificate.type)))
     if criteria.text:
-        like = f"%{criteria.text.strip()}%"
-        query = query.where(or_(User.real_name.like(like), User.account.like(like), Certificate.number.like(like)))
+        text = criteria.text.strip()  # "%" and "_" are searched for, not wildcards
+        query = query.where(or_(*(column.contains(text, autoescape=True)
+                                 for column in (User.real_name, User.account, Certificate.number))))
     if criteria.type_id:
         query = query.where(Certificate.type_id == criteria.type_id)
     if criteria.unit_id:

@@ -45,8 +45,9 @@ def get_person(user_id: int) -> User:
 def people_query(criteria: PeopleFilter) -> Select[tuple[User]]:
     query = select(User)
     if criteria.text:
-        like = f"%{criteria.text.strip()}%"
-        query = query.where(or_(User.real_name.like(like), User.account.like(like)))
+        text = criteria.text.strip()  # "%" and "_" are searched for, not wildcards
+        query = query.where(or_(User.real_name.contains(text, autoescape=True),
+                                User.account.contains(text, autoescape=True)))
     if criteria.unit_id:
         query = query.where(User.unit_id.in_(descendant_ids(criteria.unit_id)))
     if criteria.category:
