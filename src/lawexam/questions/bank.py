@@ -1,12 +1,11 @@
 """Keeping the question bank: modules, questions, versions, retire and restore, bulk edits."""
 from __future__ import annotations
 
-import difflib
 import hashlib
-import re
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Integer, any_, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from lawexam.audit import services as audit
 from lawexam.auth.models import User
@@ -14,7 +13,9 @@ from lawexam.db import utcnow
 from lawexam.errors import DomainError, InvalidInput, NotFound
 from lawexam.extensions import db
 from lawexam.i18n import _
+from lawexam.questions.browse import all_tags  # noqa: F401  (the exam composer's tag list uses it too)
 from lawexam.questions.fingerprint import fingerprint
+from lawexam.questions.history import answer_text  # noqa: F401  (the practice page shows the key)
 from lawexam.questions.models import (
     Question,
     QuestionModule,
@@ -196,8 +197,19 @@ class NewQuestion:
     uid: str | None = None
 
 
+def _reserved_ids(table: str, count: int) -> list[int] | None:
+    """On PostgreSQL, ``count`` ids taken from the table's sequence up front, so the rows go
+    in as a plain executemany (pipelined by psycopg) instead of a multi-row INSERT … RETURNING
+    with thousands of bound values, which psycopg spends seconds parsing. None elsewhere."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return list(db.session.scalars(
+        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
+        {"table": table, "count": count}))
+
+
 def bulk_create(items: list[NewQuestion], actor: User | None) -> int:
-    """Insert many new questions with a few multi-row statements instead of one ORM object
+    """Insert many new questions with a few batched statements instead of one ORM object
     graph per question: an import of 10,000 questions must finish in seconds."""
     if not items:
         return 0
@@ -209,27 +221,43 @@ def bulk_create(items: list[NewQuestion], actor: User | None) -> int:
         "type": item.data.content.type, "difficulty": item.data.content.difficulty,
         "search_text": _search_text(item.data.content), "fingerprint": fingerprint(item.data.content),
     } for item in items]
-    question_ids = list(db.session.scalars(
-        insert(Question).returning(Question.id, sort_by_parameter_order=True), question_rows))
-    version_rows = [{
+    # Core statements on the tables: the ORM's bulk insert adds work per row and gains nothing
+    # here. They bypass autoflush, so pending objects (a module just made) are flushed first.
+    db.session.flush()
+    questions, versions = Question.__table__, QuestionVersion.__table__
+    connection = db.session.connection()
+    question_ids = _reserved_ids("questions", len(items))
+    if question_ids is None:
+        # RETURNING makes the driver send multi-row INSERTs ("insertmanyvalues"), cheap on SQLite and MariaDB.
+        question_ids = list(connection.scalars(
+            insert(questions).returning(questions.c.id, sort_by_parameter_order=True), question_rows))
+    else:
+        for row, qid in zip(question_rows, question_ids):
+            row["id"] = qid
+        connection.execute(insert(questions), question_rows)
+    # Versions and tags need no ids back: a plain executemany, which every driver batches.
+    connection.execute(insert(versions), [{
         "question_id": qid, "number": 1, "type": item.data.content.type, "stem": item.data.content.stem,
         "options": [{"key": o.key, "text": o.text} for o in item.data.content.options],
         "answer": answer_to_json(item.data.content), "explanation": item.data.content.explanation,
         "basis": item.data.content.basis, "difficulty": item.data.content.difficulty,
         "fingerprint": row["fingerprint"], "author_id": author, "created_at": now, "note": "",
-    } for qid, item, row in zip(question_ids, items, question_rows)]
-    # RETURNING makes every driver send multi-row INSERTs ("insertmanyvalues"); a plain
-    # executemany is one statement per row on psycopg.
-    db.session.execute(insert(QuestionVersion).returning(QuestionVersion.id), version_rows)
-    # One statement, not one UPDATE per row (a round trip each on a server database).
-    first_version = (select(QuestionVersion.id).where(QuestionVersion.question_id == Question.id)
-                     .order_by(QuestionVersion.id).limit(1).scalar_subquery())
-    db.session.execute(update(Question).where(Question.id.in_(question_ids))
-                       .values(current_version_id=first_version).execution_options(synchronize_session=False))
+    } for qid, item, row in zip(question_ids, items, question_rows)])
+    if connection.dialect.name == "postgresql":
+        # One statement with the ids as a single array parameter.
+        connection.execute(update(questions).where(
+            questions.c.id == any_(bindparam("ids", question_ids, type_=ARRAY(Integer))),
+            versions.c.question_id == questions.c.id, versions.c.number == 1).values(current_version_id=versions.c.id))
+    else:
+        # One short statement executed many times, not one statement with thousands of bound ids.
+        first_version = (select(versions.c.id).where(versions.c.question_id == bindparam("qid"),
+                                                     versions.c.number == 1).scalar_subquery())
+        connection.execute(update(questions).where(questions.c.id == bindparam("qid"))
+                           .values(current_version_id=first_version), [{"qid": qid} for qid in question_ids])
     tag_rows = [{"question_id": qid, "tag": tag} for qid, item in zip(question_ids, items)
                 for tag in clean_tags(item.data.tags)]
     if tag_rows:
-        db.session.execute(insert(QuestionTag).returning(QuestionTag.tag), tag_rows)
+        connection.execute(insert(QuestionTag.__table__), tag_rows)
     return len(question_ids)
 
 
@@ -339,37 +367,6 @@ def bulk_tag(ids: list[int], tags: list[str], actor: User | None) -> int:
 # ---- browsing ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class BankFilter:
-    module_id: int | None = None
-    type: str | None = None
-    difficulty: int | None = None
-    status: QuestionStatus | None = QuestionStatus.ACTIVE
-    tag: str = ""
-    text: str = ""
-
-
-def bank_query(criteria: BankFilter) -> Select[tuple[Question]]:
-    query = select(Question)
-    if criteria.module_id:
-        query = query.where(Question.module_id == criteria.module_id)
-    if criteria.type:
-        query = query.where(Question.type == criteria.type)
-    if criteria.difficulty:
-        query = query.where(Question.difficulty == criteria.difficulty)
-    if criteria.status:
-        query = query.where(Question.status == criteria.status)
-    if criteria.tag:
-        query = query.where(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag == criteria.tag)))
-    if criteria.text:
-        query = query.where(Question.search_text.contains(criteria.text.strip(), autoescape=True))
-    return query.order_by(Question.id.desc())
-
-
-def all_tags() -> list[str]:
-    return list(db.session.scalars(select(QuestionTag.tag).group_by(QuestionTag.tag).order_by(QuestionTag.tag)))
-
-
-@dataclass(frozen=True)
 class ModuleCount:
     module: str
     type: str
@@ -390,8 +387,15 @@ def stats() -> list[ModuleCount]:
     return [ModuleCount(m, t, a, r) for (m, t), (a, r) in merged.items()]
 
 
-def existing_fingerprints() -> set[str]:
-    return set(db.session.scalars(select(Question.fingerprint)))
+def fingerprints_in_bank(keys: set[str]) -> set[str]:
+    """Which of ``keys`` the bank has, looked up through the fingerprint index in chunks: the
+    work grows with the import, not with the bank."""
+    wanted = sorted(keys)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        found.update(db.session.scalars(select(Question.fingerprint).distinct()
+                                        .where(Question.fingerprint.in_(wanted[start:start + 500]))))
+    return found
 
 
 def uids_in_bank(uids: list[str]) -> dict[str, Question]:
@@ -413,92 +417,3 @@ def preview_content(content: QuestionContent) -> tuple[QuestionContent, list[Fie
     except QuestionInvalid as error:
         stem = sanitize_stem_html(content.stem) if isinstance(content.stem, str) else ""
         return replace(content, stem=stem), error.problems
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One field of two versions side by side: ``segments`` are ``(op, text)`` pairs with op
-    ``equal``, ``insert`` or ``delete``, computed on plain text (never HTML)."""
-
-    label: str
-    segments: list[tuple[str, str]]
-
-    @property
-    def changed(self) -> bool:
-        return any(op != "equal" for op, _text in self.segments)
-
-
-# Latin words and numbers stay whole; every other character (Chinese text has no spaces
-# between words) is its own token, so a changed character is marked, not the whole line.
-_DIFF_TOKEN = re.compile(r"[A-Za-z0-9]+|\s|.", re.DOTALL)
-
-
-def diff_segments(old: str, new: str) -> list[tuple[str, str]]:
-    old_tokens, new_tokens = _DIFF_TOKEN.findall(old), _DIFF_TOKEN.findall(new)
-    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
-    segments: list[tuple[str, str]] = []
-
-    def add(op: str, tokens: list[str]) -> None:
-        text = "".join(tokens)
-        if not text:
-            return
-        if segments and segments[-1][0] == op:
-            segments[-1] = (op, segments[-1][1] + text)
-        else:
-            segments.append((op, text))
-
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            add("equal", old_tokens[i1:i2])
-        else:
-            add("delete", old_tokens[i1:i2])
-            add("insert", new_tokens[j1:j2])
-    return segments
-
-
-def answer_text(content: QuestionContent) -> str:
-    """The answer key as a person reads it: ``B``, ``A、B、D``, 对/错, or the accepted answers
-    of each blank."""
-    answer = content.answer
-    if content.type == "truefalse" and isinstance(answer, bool):
-        return _("True") if answer else _("False")
-    if content.type == "multiple" and isinstance(answer, (list, tuple)):
-        return "、".join(answer)
-    if content.type == "fill" and isinstance(answer, (list, tuple)):
-        return "\n".join(_("Blank %(number)d: %(answers)s", number=number, answers=" / ".join(accepted))
-                         for number, accepted in enumerate(answer, start=1))
-    return "" if answer is None else str(answer)
-
-
-def version_changes(older: QuestionVersion | None, newer: QuestionVersion) -> list[FieldChange]:
-    """Every field of ``newer`` compared with ``older`` (None: the first version, all new)."""
-    from lawexam.questions.presentation import DIFFICULTY_LABELS, type_label
-
-    new = newer.content()
-    old = older.content() if older is not None else None
-
-    def fields(content: QuestionContent | None) -> dict[str, str]:
-        if content is None:
-            return {}
-        values = {"type": type_label(content.type), "stem": html_to_text(content.stem)}
-        for option in content.options:
-            values["option:" + option.key] = option.text
-        values.update(answer=answer_text(content), explanation=content.explanation, basis=content.basis,
-                      difficulty=str(DIFFICULTY_LABELS.get(content.difficulty, content.difficulty)))
-        return values
-
-    before, after = fields(old), fields(new)
-    keys = ["type", "stem"]
-    keys += sorted({k for k in (*before, *after) if k.startswith("option:")})
-    keys += ["answer", "explanation", "basis", "difficulty"]
-    labels = {"type": _("Type"), "stem": _("Stem"), "answer": _("Answer"), "explanation": _("Explanation"),
-              "basis": _("Legal basis"), "difficulty": _("Difficulty")}
-    return [FieldChange(labels.get(key) or _("Option %(key)s", key=key.split(":", 1)[1]),
-                        diff_segments(before.get(key, ""), after.get(key, "")))
-            for key in keys]
-
-
-def recent_versions(limit: int = 50) -> list[QuestionVersion]:
-    """The newest versions across the bank, newest first: what changed lately."""
-    return list(db.session.scalars(select(QuestionVersion).order_by(QuestionVersion.created_at.desc(),
-                                                                   QuestionVersion.id.desc()).limit(limit)))

@@ -10,6 +10,7 @@ from lawexam.auth.models import User
 from lawexam.extensions import db
 from lawexam.i18n import _
 from lawexam.questions import bank
+from lawexam.questions.fingerprint import fingerprint
 from lawexam.questions.formats import (
     DROPPED, DUPLICATE, ERROR, UNSUPPORTED, WARNING, Draft, ImportProblem, ModuleHeader, ParseResult,
     find_duplicates, parse_file,
@@ -111,7 +112,8 @@ def plan_import(files: list[tuple[str, bytes]], default_module: str | None = Non
             draft.external_id = None
     existing = bank.uids_in_bank([d.external_id for d in combined.drafts if d.external_id])
     own = {q.fingerprint for q in existing.values()}
-    checked = find_duplicates(combined, bank.existing_fingerprints() - own)
+    in_bank = bank.fingerprints_in_bank({fingerprint(d.content) for d in combined.drafts})
+    checked = find_duplicates(combined, in_bank - own)
     plan.problems = checked.problems
     for draft in checked.drafts:
         question = existing.get(draft.external_id) if draft.external_id else None

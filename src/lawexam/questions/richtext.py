@@ -40,6 +40,11 @@ _SKIPPED_CONTENT_TAGS = frozenset({"script", "style", "head", "title"})
 
 def clean_plain_text(text: str) -> str:
     """Canonical plain text: what a reader would see, minus invisible noise."""
+    # Most cells are already canonical; an import checks hundreds of thousands of them. A
+    # printable string has none of the characters removed or replaced below (controls,
+    # newlines, tabs, no-break and other non-ASCII spaces), so only runs of spaces remain.
+    if text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+        return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _UNWANTED_CHARS.sub("", text)
     # Non-breaking spaces come from copy-pasting web pages into Excel; they render as spaces.

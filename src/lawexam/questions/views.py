@@ -7,7 +7,6 @@ import zipfile
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from lawexam.auth.access import manager_required
@@ -17,7 +16,8 @@ from lawexam.extensions import db
 from lawexam.forms_support import apply_domain_error
 from lawexam.i18n import _, ngettext
 from lawexam.people.forms import ActionForm
-from lawexam.questions import bank, exporting, importing, media
+from lawexam.questions import bank, browse, exporting, importing, media
+from lawexam.questions import history as history_diff
 from lawexam.questions.formats import template_csv, template_xlsx
 from lawexam.questions.forms import (
     BulkForm, ExportForm, ImageForm, ImportConfirmForm, ImportUploadForm, QuestionForm)
@@ -77,7 +77,7 @@ def _show_error(form: QuestionForm, error: DomainError) -> None:
 _STATUSES = {"active": QuestionStatus.ACTIVE, "retired": QuestionStatus.RETIRED, "all": None}
 
 
-def _filter_from_args() -> bank.BankFilter:
+def _filter_from_args() -> browse.BankFilter:
     args = request.args
     status = args.get("status", "active")
     kind = args.get("type") or None
@@ -90,7 +90,7 @@ def _filter_from_args() -> bank.BankFilter:
         abort(400)
     if difficulty is not None and difficulty not in DIFFICULTY_LABELS:
         abort(400)
-    return bank.BankFilter(module_id=module_id, type=kind, difficulty=difficulty, status=_STATUSES[status],
+    return browse.BankFilter(module_id=module_id, type=kind, difficulty=difficulty, status=_STATUSES[status],
                            tag=args.get("tag", "")[:40], text=args.get("q", "").strip()[:64])
 
 
@@ -98,11 +98,9 @@ def _filter_from_args() -> bank.BankFilter:
 @manager_required
 def bank_list() -> str:
     criteria = _filter_from_args()
-    query = bank.bank_query(criteria).options(selectinload(Question.current_version),
-                                              selectinload(Question.module))
-    page = db.paginate(query, per_page=30, error_out=False)
+    page = browse.browse(criteria, request.args.get("page", 1, type=int))
     return render_template("questions/list.html", page=page, args=request.args,
-                           modules=bank.all_modules(include_inactive=True), tags=bank.all_tags(),
+                           modules=bank.all_modules(include_inactive=True), tags=browse.all_tags(),
                            bulk=BulkForm(formdata=None, next=request.full_path),
                            TYPE_LABELS=TYPE_LABELS, DIFFICULTY_LABELS=DIFFICULTY_LABELS)
 
@@ -266,7 +264,7 @@ def history(question_id: int | None = None) -> str:
     """A question's versions with the diff of one of them (``?version=N``, by default the
     current one) against the version before; without a question, the latest changes."""
     if question_id is None:
-        return render_template("questions/recent.html", versions=bank.recent_versions())
+        return render_template("questions/recent.html", versions=history_diff.recent_versions())
     question = _or_404(bank.get_question, question_id)
     versions = {v.number: v for v in question.versions}
     number = request.args.get("version", type=int) or question.current_version.number
@@ -276,7 +274,7 @@ def history(question_id: int | None = None) -> str:
     older = max((v for v in question.versions if v.number < number), key=lambda v: v.number, default=None)
     return render_template("questions/history.html", question=question, version=version, older=older,
                            versions=sorted(versions.values(), key=lambda v: v.number, reverse=True),
-                           changes=bank.version_changes(older, version))
+                           changes=history_diff.version_changes(older, version))
 
 
 # ---- import --------------------------------------------------------------------------------
