@@ -61,6 +61,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "PERMANENT_SESSION_LIFETIME": timedelta(
             hours=int(os.environ.get("LAWEXAM_SESSION_HOURS", "12"))
         ),
+        # A sign-in ends LAWEXAM_SESSION_HOURS after it began (checked on the server), so the
+        # cookie need not be re-signed and re-sent with every autosave.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,  # a CSRF token lives as long as the session
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
@@ -73,6 +76,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "LAWEXAM_TRUSTED_PROXIES": int(os.environ.get("LAWEXAM_TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LAWEXAM_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "LAWEXAM_PAGE_SIZE": 30,
+        "LAWEXAM_SAVE_GRACE_S": int(os.environ.get("LAWEXAM_SAVE_GRACE_S", "30")),
+        "LAWEXAM_ATTEMPT_WRITES_PER_SECOND": int(os.environ.get("LAWEXAM_ATTEMPT_WRITES_PER_SECOND", "30")),
     }
     if overrides:
         config.update(overrides)

@@ -27,8 +27,9 @@ def default_workers() -> int:
     return multiprocessing.cpu_count() * 2 + 1
 
 
-def run_gunicorn(host: str, port: int, workers: int | None = None) -> None:
-    options = {
+def gunicorn_options(host: str, port: int, workers: int | None = None) -> dict[str, Any]:
+    """The production settings; the load benchmark runs its baseline under the same ones."""
+    return {
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(),
         "worker_class": "gthread",
@@ -39,4 +40,7 @@ def run_gunicorn(host: str, port: int, workers: int | None = None) -> None:
         "errorlog": "-",
         "forwarded_allow_ips": "127.0.0.1",
     }
-    LawExamServer(options).run()
+
+
+def run_gunicorn(host: str, port: int, workers: int | None = None) -> None:
+    LawExamServer(gunicorn_options(host, port, workers)).run()

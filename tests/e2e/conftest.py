@@ -3,7 +3,6 @@ Playwright. Later features add their pages to this harness."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess

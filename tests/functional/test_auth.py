@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from lawexam.audit.models import AuditEntry
-from lawexam.auth.models import LoginThrottle, Role, User
+from lawexam.auth.models import LoginThrottle, User
 from lawexam.db import utcnow
 from lawexam.extensions import db
 from tests.conftest import PASSWORD, sign_in

@@ -11,8 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lawexam.audit import services as audit
@@ -20,14 +19,13 @@ from lawexam.auth.models import User
 from lawexam.errors import DomainError
 from lawexam.exams import papers, timing
 from lawexam.exams.audience import is_enrolled
-from lawexam.exams.composition import InvalidResponse, map_response_to_original
+from lawexam.exams.answer_writes import count_write_and_lock, upsert_answer
 from lawexam.exams.grading import GradableSlot, grade_paper
 from lawexam.exams.locking import lock_attempt, lock_exam
 from lawexam.exams.models import Attempt, AttemptAnswer, AttemptState, Exam, ExamPhase
 from lawexam.extensions import db
 from lawexam.i18n import _
 from lawexam.questions.models import QuestionVersion
-from lawexam.questions.qtypes import get_type
 
 
 class AttemptError(DomainError):
@@ -41,6 +39,10 @@ class AttemptError(DomainError):
 
 def grace_s() -> int:
     return int(current_app.config.get("LAWEXAM_SAVE_GRACE_S", 30))
+
+
+def writes_per_second() -> int:
+    return int(current_app.config.get("LAWEXAM_ATTEMPT_WRITES_PER_SECOND", 30))
 
 
 # ---- starting ------------------------------------------------------------------------------
@@ -74,7 +76,10 @@ def _freeze_once(exam: Exam, now: datetime) -> None:
 def start_attempt(exam: Exam, user: User, now: datetime) -> tuple[Attempt, bool]:
     """The person's unfinished attempt, or a new one with its paper frozen. Returns
     ``(attempt, created)``."""
-    current = open_attempt(exam, user)
+    # One read of this person's attempts answers "one running?", "any left?" and "which number next?".
+    mine = list(db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)
+                                   .order_by(Attempt.number)))
+    current = next((a for a in reversed(mine) if a.state == AttemptState.IN_PROGRESS), None)
     if current is not None:
         if timing.is_overdue(current.deadline + timedelta(seconds=grace_s()), now):
             finish_attempt(current.id, now, AttemptState.OVERDUE)
@@ -84,13 +89,12 @@ def start_attempt(exam: Exam, user: User, now: datetime) -> tuple[Attempt, bool]
         raise AttemptError("not_open", _("This exam is not open now."))
     if not is_enrolled(exam, user):
         raise AttemptError("not_enrolled", _("You are not on the list for this exam."))
-    if attempts_left(exam, user) <= 0:
+    if sum(1 for a in mine if a.state.finished) >= exam.attempts_allowed:
         raise AttemptError("no_attempts_left", _("You have used all your attempts for this exam."))
     if exam.frozen_at is None:
         _freeze_once(exam, now)
     seed = secrets.randbelow(2**31)
-    number = 1 + (db.session.scalar(select(func.max(Attempt.number)).where(
-        Attempt.exam_id == exam.id, Attempt.user_id == user.id)) or 0)
+    number = 1 + max((a.number for a in mine), default=0)
     paper = papers.draw(exam, seed)
     attempt = Attempt(exam_id=exam.id, user_id=user.id, number=number, state=AttemptState.IN_PROGRESS,
                       started_at=now, deadline=timing.compute_deadline(now, exam.duration_s, exam.closes_at),
@@ -139,8 +143,8 @@ class SaveReceipt:
     time_left_s: int
 
 
-def _slot(attempt: Attempt, slot: int) -> dict[str, Any]:
-    for entry in attempt.paper:
+def _slot(paper: list[dict[str, Any]], slot: int) -> dict[str, Any]:
+    for entry in paper:
         if entry["slot"] == slot:
             return entry
     raise AttemptError("bad_slot", _("This exam has no question %(slot)d.", slot=slot), 404)
@@ -163,53 +167,26 @@ def check_shape(entry: dict[str, Any], answer: Any) -> None:
         raise AttemptError("bad_answer", _("This answer does not fit the question."), 422)
 
 
-def _upsert(attempt_id: int, slot: int, answer: Any, seq: int, flagged: bool | None, now: datetime) -> None:
-    values = {"attempt_id": attempt_id, "slot": slot, "answer": answer, "seq": seq, "saved_at": now,
-              "flagged": bool(flagged)}
-    dialect = db.session.get_bind().dialect.name
-    table = AttemptAnswer.__table__
-    if dialect == "mysql":
-        statement = mysql.insert(table).values(**values)
-        newer = statement.inserted.seq > table.c.seq
-        # MariaDB evaluates assignments left to right: ``seq`` must change last.
-        updates = {"answer": func.if_(newer, statement.inserted.answer, table.c.answer),
-                   "saved_at": func.if_(newer, statement.inserted.saved_at, table.c.saved_at)}
-        if flagged is not None:
-            updates["flagged"] = func.if_(newer, statement.inserted.flagged, table.c.flagged)
-        updates["seq"] = func.greatest(table.c.seq, statement.inserted.seq)
-        # A list of pairs keeps this order; a dict would be rendered in the table's column
-        # order (seq before flagged and saved_at), so those two would never change.
-        db.session.execute(statement.on_duplicate_key_update(list(updates.items())))
-        return
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values)
-    updates = {"answer": statement.excluded.answer, "seq": statement.excluded.seq,
-               "saved_at": statement.excluded.saved_at}
-    if flagged is not None:
-        updates["flagged"] = statement.excluded.flagged
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=[table.c.attempt_id, table.c.slot], set_=updates,
-        where=table.c.seq < statement.excluded.seq))
-
-
 def save_answer(user: User, attempt_id: int, slot: int, answer: Any, seq: int, now: datetime,
                 flagged: bool | None = None) -> SaveReceipt:
     """Store the answer unless a newer one (higher seq) is already stored. Idempotent."""
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         raise AttemptError("bad_seq", _("The save has no valid sequence number."), 422)
-    attempt = lock_attempt(attempt_id, exclusive=False)
+    attempt = count_write_and_lock(attempt_id, int(now.timestamp()))
     if attempt is None or attempt.user_id != user.id:
         raise AttemptError("not_found", _("No such attempt."), 404)
+    if attempt.write_count > writes_per_second():
+        # A person answers a few questions a second at most and a reconnecting page re-sends
+        # its queue in one burst; beyond that it is a script. The refusal is rolled back, so
+        # it does not count, and the page's queue simply tries again.
+        raise AttemptError("too_many_writes", _("Too many saves at once; the answer will be sent again shortly."), 429)
     if attempt.state != AttemptState.IN_PROGRESS:
         raise AttemptError("finished", _("This attempt has already been handed in."))
     if not timing.accepts_save(attempt.deadline, now, grace_s()):
         raise AttemptError("time_up", _("Time is up; this answer was not saved."))
-    entry = _slot(attempt, slot)
-    check_shape(entry, answer)
-    _upsert(attempt.id, slot, answer, seq, flagged, now)
-    stored = db.session.execute(select(AttemptAnswer.seq, AttemptAnswer.saved_at).where(
-        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.slot == slot)).one()
-    return SaveReceipt(slot=slot, seq=stored.seq, saved_at=stored.saved_at,
+    check_shape(_slot(attempt.paper, slot), answer)
+    stored_seq, saved_at = upsert_answer(attempt.id, slot, answer, seq, flagged, now)
+    return SaveReceipt(slot=slot, seq=stored_seq, saved_at=saved_at,
                        time_left_s=timing.time_left_s(attempt.deadline, now))
 
 

@@ -39,14 +39,15 @@ def is_enrolled(exam: Exam, user: User) -> bool:
         return False
     if str(user.id) in _values(exam, AudienceKind.PERSON):
         return True
-    if {c.value for c in user.categories} & set(_values(exam, AudienceKind.CATEGORY)):
-        return True
-    if {r.value for r in user.roles} & set(_values(exam, AudienceKind.ROLE)):
-        return True
-    unit = user.unit
     audience_units = set(_values(exam, AudienceKind.UNIT))
+    unit = user.unit if audience_units else None
     while unit is not None:
         if str(unit.id) in audience_units:
             return True
         unit = unit.parent
-    return False
+    # Categories and roles are read only when the audience names some (each is a query).
+    categories = set(_values(exam, AudienceKind.CATEGORY))
+    if categories and {c.value for c in user.categories} & categories:
+        return True
+    roles = set(_values(exam, AudienceKind.ROLE))
+    return bool(roles and {r.value for r in user.roles} & roles)

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lawexam.auth.models import User
@@ -204,6 +204,10 @@ class Attempt(db.Model):
     graded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     extension_s: Mapped[int] = mapped_column(Integer, default=0)
     void_reason: Mapped[str] = mapped_column(String(255), default="")
+    # Write-rate window kept on the row every save already locks, so the limit holds across
+    # any number of app processes without a cache: the second (Unix time) and its count.
+    write_second: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    write_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     exam: Mapped[Exam] = relationship()
     user: Mapped[User] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, insert, or_, select, union_all
 
 from lawexam.exams.composition import Blueprint, Candidate, Feasibility, FixedItem, InfeasiblePaper, PaperSlot, \
     Rule, check_feasibility, draw_paper
@@ -64,18 +64,25 @@ def candidates(rows: list[list[Any]]) -> list[Candidate]:
     return [candidate(row) for row in rows]
 
 
-def _entry_row(entry: ExamPoolEntry) -> list[Any]:
-    return [entry.question_id, entry.version_id, entry.module_id, entry.type, entry.difficulty,
-            list(entry.option_keys), entry.blanks, list(entry.tags or ())]
+_POOL_COLUMNS = (ExamPoolEntry.question_id, ExamPoolEntry.version_id, ExamPoolEntry.module_id, ExamPoolEntry.type,
+                 ExamPoolEntry.difficulty, ExamPoolEntry.option_keys, ExamPoolEntry.blanks, ExamPoolEntry.tags)
 
 
-def _frozen_rows(exam: Exam, where: Any = None) -> list[list[Any]]:
-    query = select(ExamPoolEntry).where(ExamPoolEntry.exam_id == exam.id)
-    if where is not None:
-        query = query.where(where)
+def _frozen_rows(exam: Exam, parts: list[Any] | None = None) -> list[list[Any]]:
+    """The frozen pool's rows, or only those matching any of ``parts``. Each part is queried on
+    its own and the results joined (UNION ALL): a single OR of them makes SQLite scan the
+    whole pool instead of seeking the primary key."""
+    def query(where: Any = None) -> Any:
+        base = select(*_POOL_COLUMNS).where(ExamPoolEntry.exam_id == exam.id)
+        return base if where is None else base.where(where)
+
+    statement = query() if not parts else union_all(*(query(part) for part in parts))
     seen: dict[int, list[Any]] = {}
-    for entry in db.session.scalars(query.order_by(ExamPoolEntry.question_id)):
-        seen.setdefault(entry.question_id, _entry_row(entry))
+    # Plain rows, not ORM objects: every start reads a few hundred of them.
+    for qid, vid, module_id, type_, difficulty, option_keys, blanks, tags in sorted(
+            db.session.execute(statement), key=lambda row: (row[0], row[1])):
+        if qid not in seen:
+            seen[qid] = [qid, vid, module_id, type_, difficulty, list(option_keys), blanks, list(tags or ())]
     return list(seen.values())
 
 
@@ -119,7 +126,7 @@ def _sampled_rows(exam: Exam, rng: random.Random) -> list[list[Any]]:
         # Three times the count leaves room for rules whose pools overlap.
         ordinals = rng.sample(range(size), min(size, 3 * rule.count + 10))
         picks.append(and_(ExamPoolEntry.rule_index == index, ExamPoolEntry.ordinal.in_(ordinals)))
-    return _frozen_rows(exam, or_(*picks))
+    return _frozen_rows(exam, picks)
 
 
 def draw(exam: Exam, seed: int) -> list[dict[str, Any]]:

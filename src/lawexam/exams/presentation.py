@@ -18,7 +18,15 @@ def _versions(attempt: Attempt) -> dict[int, QuestionVersion]:
     return {v.id: v for v in db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(ids)))}
 
 
-def displayed_content(version: QuestionVersion, option_order: list[str]) -> QuestionContent:
+def _shown_columns(attempt: Attempt) -> dict[int, Any]:
+    """Only what the browser is shown (no key): a start sends this for every question."""
+    ids = [s["version_id"] for s in attempt.paper]
+    return {row.id: row for row in db.session.execute(
+        select(QuestionVersion.id, QuestionVersion.type, QuestionVersion.stem, QuestionVersion.options,
+               QuestionVersion.difficulty).where(QuestionVersion.id.in_(ids)))}
+
+
+def displayed_content(version: Any, option_order: list[str]) -> QuestionContent:
     """The question with its options re-lettered in display order and the key removed."""
     text = {o["key"]: o["text"] for o in version.options or ()}
     options = tuple(Option(DISPLAY_KEYS[i], text[key]) for i, key in enumerate(option_order))
@@ -27,7 +35,7 @@ def displayed_content(version: QuestionVersion, option_order: list[str]) -> Ques
 
 
 def paper_contents(attempt: Attempt) -> list[tuple[dict[str, Any], QuestionContent]]:
-    versions = _versions(attempt)
+    versions = _shown_columns(attempt)
     return [(slot, displayed_content(versions[slot["version_id"]], slot["option_order"])) for slot in attempt.paper]
 
 

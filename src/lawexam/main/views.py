@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from lawexam.auth.models import Role
 from lawexam.extensions import db
 from lawexam.people.services import count_people
 from lawexam.people.units import unit_path, unit_tree

@@ -44,6 +44,7 @@ from lawexam.study.models import (
     StudyTargetModule,
     centi_to_hours,
 )
+from lawexam.transactions import begin_immediate_on_sqlite
 
 TAB_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
@@ -117,20 +118,9 @@ class BeatResult:
                 "year": self.year}
 
 
-def _begin_immediate_on_sqlite() -> None:
-    """SQLite has no row locks: take the write lock up front (as ``lawexam.exams.locking`` does),
-    so two beats of one person are applied one after the other."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def lock_clock(user_id: int) -> StudyClock:
     """The person's clock row, locked until the transaction ends (created on first use)."""
-    _begin_immediate_on_sqlite()
+    begin_immediate_on_sqlite()
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     query = select(StudyClock).where(StudyClock.user_id == user_id).execution_options(populate_existing=True)
     if not sqlite:
@@ -503,8 +493,9 @@ def _person_query(year: int, criteria: PersonFilter) -> Select[Any]:
     stats = person_stats(year).subquery("stats")
     query = select(User, stats).join(stats, stats.c.user_id == User.id)
     if criteria.text:
-        like = f"%{criteria.text.strip()}%"
-        query = query.where(or_(User.real_name.like(like), User.account.like(like)))
+        text = criteria.text.strip()  # "%" and "_" are searched for, not wildcards
+        query = query.where(or_(User.real_name.contains(text, autoescape=True),
+                                User.account.contains(text, autoescape=True)))
     if criteria.unit_id:
         query = query.where(User.unit_id.in_(descendant_ids(criteria.unit_id)))
     if criteria.category:

@@ -11,7 +11,7 @@ from lawexam.questions.formats import parse_file, tabular
 from lawexam.questions.formats.tabular_values import parse_choice_letters, parse_fill_answer
 from lawexam.questions.qtypes import Option
 
-from .factories import HEADER, excel_style_xlsx, messages, sheet_with, xlsx_bytes
+from .factories import HEADER, messages, sheet_with, xlsx_bytes
 
 SINGLE_ROW: list[object] = ["单选题", "国家宪法日是每年的哪一天？", "3月15日", "12月4日", "4月15日", "6月26日",
               "B", "2014年设立。", "易", "宪法", "国家宪法日、宪法", "全国人大常委会决定", "否"]
