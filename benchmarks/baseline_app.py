@@ -22,6 +22,9 @@ answers = sa.Table("attempt_answers", metadata, autoload_with=engine)
 
 def app(environ, start_response):  # noqa: ANN001, ANN201 - plain WSGI
     parts = environ.get("PATH_INFO", "").strip("/").split("/")
+    if parts == ["healthz"]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
     if environ["REQUEST_METHOD"] != "PUT" or len(parts) != 3 or parts[0] != "baseline":
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
