@@ -101,14 +101,3 @@ class ThrowAwayDatabase:
         with self._admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         self._admin.dispose()
-
-
-def postgres_answers(url: str) -> bool:
-    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect():
-            return True
-    except Exception:  # no server: the benchmark reports SQLite only
-        return False
-    finally:
-        engine.dispose()

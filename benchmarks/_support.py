@@ -17,8 +17,8 @@ from lawexam.extensions import db
 PG_ADMIN = os.environ.get("LAWEXAM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
-def postgres_answers() -> bool:
-    engine = sa.create_engine(PG_ADMIN, connect_args={"connect_timeout": 3})
+def postgres_answers(url: str = PG_ADMIN) -> bool:
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
     try:
         with engine.connect():
             return True

@@ -41,7 +41,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._http import CLOSED_CONNECTION, Browser, shared_pool  # noqa: E402
-from benchmarks._live import ROOT, ThrowAwayDatabase, gunicorn_app, gunicorn_baseline, postgres_answers  # noqa: E402
+from benchmarks._live import ROOT, ThrowAwayDatabase, gunicorn_app, gunicorn_baseline  # noqa: E402
+from benchmarks._support import postgres_answers  # noqa: E402
 
 PASSWORD = "Bench-Password-2026"
 SATURATION_WRITERS = 64  # each well under the per-attempt write limit at full speed
@@ -55,6 +56,7 @@ class Recorder:
         self.errors: Counter[str] = Counter()
         self.span: dict[str, list[float]] = {}
         self.resent: Counter[str] = Counter()
+        self.answered: dict[str, list[float]] = defaultdict(list)
 
     async def call(self, name: str, send):  # noqa: ANN001, ANN201 - makes a request
         """Send, timing it. A keep-alive connection the server closed as the request went out
@@ -74,11 +76,19 @@ class Recorder:
                 return None
         end = time.perf_counter()
         self.latency[name].append(end - begin)
+        self.answered[name].append(end)
         first_last = self.span.setdefault(name, [begin, end])
         first_last[0], first_last[1] = min(first_last[0], begin), max(first_last[1], end)
         if response.status_code >= 400:
             self.errors[f"{name}: HTTP {response.status_code}"] += 1
         return response
+
+    def answered_within(self, name: str, count: int) -> float:
+        """Seconds from the first request of ``name`` until ``count`` of them were answered."""
+        ends = sorted(self.answered.get(name, []))
+        if len(ends) < count:
+            return float("inf")
+        return ends[count - 1] - self.span[name][0]
 
     def percentile(self, name: str, q: float) -> float:
         values = sorted(self.latency.get(name) or [0.0])
@@ -299,11 +309,14 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
               f"{app_rate:.0f} req/s {dict(app_codes)}, bare upsert {base_rate:.0f} req/s {dict(base_codes)}")
         print(f"  autosave/baseline ratio: {ratio:.2f}")
 
-        first_thousand = min(args.examinees, 1000) / args.start_rate
+        thousand = min(args.examinees, 1000)
+        first_thousand = rec.answered_within("start", thousand)
+        print(f"  the first {thousand} starts were answered within {first_thousand:.1f} s "
+              f"(asked for at {args.start_rate:.0f} per second)")
         errors = sum(rec.errors.values())
         checks = [verdict("errors 0", errors == 0), verdict("lost 0", checked["lost"] == 0),
                   verdict("graded once", checked["not_graded_once"] == 0),
-                  verdict(f"1,000 starts within {first_thousand:.0f} s", first_thousand <= 10),
+                  verdict(f"{thousand} starts answered within 10 s", first_thousand <= 10),
                   verdict("start p99 < 1 s", rec.percentile("start", .99) < 1.0),
                   verdict("save p99 < 250 ms", rec.percentile("save", .99) < 0.25),
                   verdict("ratio >= 0.6", ratio >= 0.6)]

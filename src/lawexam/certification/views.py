@@ -5,10 +5,9 @@ installed here, so ``main/views.py`` needs no change.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
@@ -44,6 +43,7 @@ from lawexam.errors import DomainError, NotFound
 from lawexam.extensions import db
 from lawexam.forms_support import apply_domain_error
 from lawexam.i18n import _, gettext
+from lawexam.paging import Page, page_of
 from lawexam.people.units import unit_path, unit_tree
 from lawexam.questions.models import QuestionModule
 from lawexam.staging import discard, fetch, stage
@@ -144,41 +144,8 @@ def _date_arg(name: str, default: date) -> date:
         return default
 
 
-@dataclass(frozen=True)
-class ListPage(Generic[T]):
-    """Enough of Flask-SQLAlchemy's pagination for the ``pager`` macro."""
-
-    items: list[T]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def _paginate(rows: list[T]) -> ListPage[T]:
-    page = max(1, _int_arg("page") or 1)
-    pages = max(1, math.ceil(len(rows) / PER_PAGE))
-    page = min(page, pages)
-    return ListPage(rows[(page - 1) * PER_PAGE: page * PER_PAGE], page, PER_PAGE, len(rows))
+def _paginate(rows: list[T]) -> Page[T]:
+    return page_of(rows, max(1, _int_arg("page") or 1), PER_PAGE)
 
 
 def _type_choices(blank: str | None = None, include_inactive: bool = False) -> list[tuple[object, str]]:

@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from lawexam.extensions import db
+from lawexam.paging import Page
 from lawexam.questions.models import Question, QuestionStatus, QuestionTag
 
 
@@ -53,37 +54,7 @@ def bank_query(criteria: BankFilter) -> Select[tuple[Question]]:
     return select(Question).where(*_conditions(criteria)).order_by(Question.id.desc())
 
 
-@dataclass(frozen=True)
-class BankPage:
-    """One page of the browser, shaped like Flask-SQLAlchemy's pagination for the templates."""
-
-    items: list[Question]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def browse(criteria: BankFilter, page: int, per_page: int = 30) -> BankPage:
+def browse(criteria: BankFilter, page: int, per_page: int = 30) -> Page[Question]:
     """The page's questions with what the list shows of them, and the number matching.
 
     The page is read first, one row beyond it: when that row is missing the total follows
@@ -99,7 +70,7 @@ def browse(criteria: BankFilter, page: int, per_page: int = 30) -> BankPage:
         total = offset + len(items)
     else:
         total = db.session.scalar(select(func.count()).select_from(Question).where(*_conditions(criteria))) or 0
-    return BankPage(items, page, per_page, total)
+    return Page(items, page, per_page, total)
 
 
 def all_tags() -> list[str]:

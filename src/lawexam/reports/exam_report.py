@@ -30,6 +30,7 @@ from lawexam.exams.audience import enrolled_query
 from lawexam.exams.models import Attempt, AttemptState, Exam, ExamStatus
 from lawexam.extensions import db
 from lawexam.i18n import _
+from lawexam.paging import Page, clamp_page
 from lawexam.people.units import unit_tree
 from lawexam.reports.figures import BIN_WIDTH, ScoreBin, rate, score_bins
 from lawexam.reports.scope import ReportFilter, ReportScope, people_conditions, unit_ids_in
@@ -360,34 +361,10 @@ def attempt_row(row: Any) -> AttemptRow:
 
 # ---- a page of a list ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_number(self) -> int:
-        return (self.page - 1) * self.per_page + 1
-
-
 def paginate(query: Select[Any], page: int, per_page: int, convert: Any, total: int | None = None) -> Page:
     """One page of the query's rows; ``total`` saves the count when the caller knows it."""
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = clamp_page(page, total, per_page)
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return Page([convert(r) for r in rows], page, per_page, int(total))

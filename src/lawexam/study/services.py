@@ -9,7 +9,6 @@ user_ids)`` give the 学时 earned; ``person_stats(year)`` is the per-person fig
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +25,7 @@ from lawexam.errors import InvalidInput, NotFound
 from lawexam.extensions import db
 from lawexam.i18n import _
 from lawexam.localtime import to_local
+from lawexam.paging import Page, clamp_page
 from lawexam.questions.models import QuestionModule
 from lawexam.study.crediting import (
     DEFAULT_CAP_PER_BEAT_S,
@@ -517,40 +517,10 @@ def _person_figures(row: Any) -> PersonFigures:
                          has_target=bool(row.has_target), met=bool(row.met))
 
 
-@dataclass(frozen=True)
-class Page:
-    """Enough of Flask-SQLAlchemy's pagination for the ``pager`` macro."""
-
-    items: list[PersonFigures]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def person_page(year: int, criteria: PersonFilter, page: int = 1, per_page: int = 30) -> Page:
+def person_page(year: int, criteria: PersonFilter, page: int = 1, per_page: int = 30) -> Page[PersonFigures]:
     query = _person_query(year, criteria)
     total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(User.id).subquery())) or 0
-    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    page = clamp_page(page, total, per_page)
     rows = db.session.execute(
         query.options(selectinload(User.unit)).order_by(User.unit_id, User.real_name, User.id)
         .limit(per_page).offset((page - 1) * per_page)).all()
