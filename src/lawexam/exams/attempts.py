@@ -209,7 +209,7 @@ def grade(attempt: Attempt) -> None:
 
 def finish_attempt(attempt_id: int, now: datetime, state: AttemptState) -> Attempt:
     """Hand in (or close an overdue) attempt and grade it exactly once."""
-    attempt = lock_attempt(attempt_id, exclusive=True)
+    attempt = lock_attempt(attempt_id)
     if attempt is None:
         raise AttemptError("not_found", _("No such attempt."), 404)
     if attempt.state != AttemptState.IN_PROGRESS:
@@ -257,7 +257,7 @@ def extend_time(attempt: Attempt, extra_minutes: int, reason: str, actor: User, 
     reason = _require_reason(reason)
     if extra_minutes <= 0 or extra_minutes > 24 * 60:
         raise AttemptError("bad_extension", _("Give the extra time in minutes (1 to 1440)."), 422)
-    attempt = lock_attempt(attempt.id, exclusive=True)
+    attempt = lock_attempt(attempt.id)
     if attempt.state != AttemptState.IN_PROGRESS:
         raise AttemptError("finished", _("This attempt is finished; reopen it instead."))
     before = attempt.deadline
@@ -274,7 +274,7 @@ def reopen_attempt(attempt: Attempt, minutes: int, reason: str, actor: User, now
     reason = _require_reason(reason)
     if minutes <= 0 or minutes > 24 * 60:
         raise AttemptError("bad_extension", _("Give the extra time in minutes (1 to 1440)."), 422)
-    attempt = lock_attempt(attempt.id, exclusive=True)
+    attempt = lock_attempt(attempt.id)
     if not attempt.state.finished:
         raise AttemptError("not_finished", _("Only a finished attempt can be reopened."))
     before = {"state": attempt.state.value, "score": attempt.score}
@@ -291,7 +291,7 @@ def reopen_attempt(attempt: Attempt, minutes: int, reason: str, actor: User, now
 
 def void_attempt(attempt: Attempt, reason: str, actor: User, now: datetime) -> Attempt:
     reason = _require_reason(reason)
-    attempt = lock_attempt(attempt.id, exclusive=True)
+    attempt = lock_attempt(attempt.id)
     if attempt.state == AttemptState.VOIDED:
         return attempt
     before = attempt.state.value

@@ -14,11 +14,11 @@ from lawexam.extensions import db
 from lawexam.transactions import begin_immediate_on_sqlite
 
 
-def lock_attempt(attempt_id: int, *, exclusive: bool) -> Attempt | None:
+def lock_attempt(attempt_id: int) -> Attempt | None:
     begin_immediate_on_sqlite()
     query = select(Attempt).where(Attempt.id == attempt_id).execution_options(populate_existing=True)
     if db.session.get_bind().dialect.name != "sqlite":
-        query = query.with_for_update(read=not exclusive)
+        query = query.with_for_update()
     return db.session.scalar(query)
 
 

@@ -25,9 +25,10 @@ from sqlalchemy import cast as sa_cast
 from sqlalchemy.sql import Subquery
 
 from lawexam.auth.models import Category, OrgUnit, User, UserCategory
-from lawexam.errors import NotFound
-from lawexam.exams.audience import enrolled_query
-from lawexam.exams.models import Attempt, AttemptState, Exam, ExamStatus
+from lawexam.errors import NotFound, PermissionDenied
+from lawexam.exams.attempts import attempts_left
+from lawexam.exams.audience import enrolled_query, is_enrolled
+from lawexam.exams.models import Attempt, AttemptState, Exam, ExamPhase, ExamStatus
 from lawexam.extensions import db
 from lawexam.i18n import _
 from lawexam.paging import Page, clamp_page
@@ -64,6 +65,17 @@ def get_report_exam(exam_id: int) -> Exam:
     if exam is None or exam.status == ExamStatus.DRAFT:
         raise NotFound(_("No such exam."))
     return exam
+
+
+def check_keys_may_be_shown(sitting: Sitting, reader: User, now: datetime) -> None:
+    """The item analysis shows each question with its key: someone who may still sit the exam
+    or its make-up (a unit head is often an examinee too) must not read it first."""
+    if reader.is_manager:
+        return
+    for exam in sitting.exams:
+        if exam.phase(now) in (ExamPhase.OPEN, ExamPhase.UPCOMING) and is_enrolled(exam, reader) \
+                and attempts_left(exam, reader) > 0:
+            raise PermissionDenied(_("You may still sit this exam, so its answer keys are not shown yet."))
 
 
 def sitting_of(exam: Exam) -> Sitting:

@@ -19,9 +19,7 @@ from lawexam.auth.models import Category, OrgUnit
 from lawexam.db import utcnow
 from lawexam.downloads import send_bytes
 from lawexam.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from lawexam.exams.attempts import attempts_left
-from lawexam.exams.audience import is_enrolled
-from lawexam.exams.models import Exam, ExamPhase
+from lawexam.exams.models import Exam
 from lawexam.extensions import db
 from lawexam.i18n import _
 from lawexam.localtime import local_zone
@@ -193,19 +191,6 @@ def _exam(exam_id: int) -> Exam:
     return _guard(lambda: exams.get_report_exam(exam_id))
 
 
-def _refuse_keys_to_candidates(sitting: exams.Sitting) -> None:
-    """The item analysis shows each question with its key: someone who may still sit the exam
-    or its make-up (a unit head is often an examinee too) must not read it first (403)."""
-    me = _me()
-    if me.is_manager:
-        return
-    now = utcnow()
-    for exam in sitting.exams:
-        if exam.phase(now) in (ExamPhase.OPEN, ExamPhase.UPCOMING) and is_enrolled(exam, me) \
-                and attempts_left(exam, me) > 0:
-            abort(403)
-
-
 def _exam_tables(report: exams.ExamReport, criteria: ReportFilter) -> dict[str, Table]:
     main_id = report.sitting.main.id
     return {
@@ -261,7 +246,7 @@ def item_analysis(exam_id: int) -> str:
     scope, criteria = _context()
     exam = _exam(exam_id)
     sitting = exams.sitting_of(exam)
-    _refuse_keys_to_candidates(sitting)
+    _guard(lambda: exams.check_keys_may_be_shown(sitting, _me(), utcnow()))
     report = item_report(exam, scope, criteria, sample_limit_setting())
     edit = (lambda item: url_for("questions.edit", question_id=item.question_id)) if _me().is_manager else None
     only_flagged = request.args.get("flagged") == "1"
@@ -302,7 +287,7 @@ def exam_export(exam_id: int, table: str, fmt: str) -> Response:
     exam = _exam(exam_id)
     sitting = exams.sitting_of(exam)
     if table == "items":
-        _refuse_keys_to_candidates(sitting)
+        _guard(lambda: exams.check_keys_may_be_shown(sitting, _me(), utcnow()))
         tables: dict[str, Callable[[], Table]] = {
             "items": lambda: presentation.items_table(item_report(exam, scope, criteria, sample_limit_setting()))}
         return _send(tables, table, fmt, exam.title, {"exam_id": exam.id}, scope, criteria)
